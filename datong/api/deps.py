@@ -1,0 +1,57 @@
+"""Typed dependencies of the API layer: the runtime, a connection, the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+
+from datong.auth.roles import Role, require_role
+from datong.auth.tokens import Principal, authenticate_token
+from datong.errors import Unauthorized
+from datong.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_db(runtime: RuntimeDep) -> Iterator[Connection]:
+    """One transaction per request, committed when the route returns without error."""
+    with runtime.engine.begin() as conn:
+        yield conn
+
+
+def get_read_db(runtime: RuntimeDep) -> Iterator[Connection]:
+    with runtime.engine.connect().execution_options(readonly=True) as conn, conn.begin():
+        yield conn
+
+
+DbDep = Annotated[Connection, Depends(get_db)]
+ReadDbDep = Annotated[Connection, Depends(get_read_db)]
+
+
+def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("send an API token as Authorization: Bearer <token>")
+    with runtime.engine.connect().execution_options(readonly=True) as conn:
+        return authenticate_token(db=conn, secret=secret.strip())
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_admin(principal: CurrentPrincipal) -> Principal:
+    require_role(principal.role, Role.admin)
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(get_admin)]

@@ -1,0 +1,62 @@
+"""create_app(settings) -> the ASGI app: API, tracking endpoints, console, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from datong import __version__
+from datong.api.errors import install_error_handlers
+from datong.api.routes import router as api_router
+from datong.ingest.routes import router as tracking_router
+from datong.lake.mirror import lake_status
+from datong.runtime import Runtime
+from datong.settings import Settings
+from datong.web.routes import router as web_router
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """The whole HTTP surface of datong, over one runtime built from `settings`."""
+    runtime = runtime or Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop_async()
+
+    app = FastAPI(title="datong", version=__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(tracking_router)
+    app.include_router(api_router)
+    app.include_router(web_router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, Any]:
+        return health(runtime)
+
+    return app
+
+
+def health(runtime: Runtime) -> dict[str, Any]:
+    """State store reachable, lake state, ingest queue depth and version."""
+    try:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        store: dict[str, Any] = {"ok": True, "dialect": runtime.engine.dialect.name}
+    except Exception as exc:  # health must answer even when the store does not
+        store = {"ok": False, "error": type(exc).__name__}
+    return {
+        "ok": bool(store["ok"]),
+        "version": __version__,
+        "state_store": store,
+        "lake": lake_status(runtime.settings.lake_dir),
+        "ingest": {"pending": runtime.writer.pending},
+    }

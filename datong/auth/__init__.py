@@ -1,0 +1,1 @@
+"""Who may do what: API tokens with a role, password hashing, role checks."""

@@ -1,0 +1,1 @@
+"""Collection: Segment-spec messages over HTTP, bulk imports, the durable event log."""

@@ -1,0 +1,49 @@
+"""What a running datong holds: settings, the state store, the ingest writer, the lake."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from datong.ingest.log import EventHook
+from datong.ingest.sources import WriteKeyCache
+from datong.ingest.writer import GroupWriter
+from datong.settings import Settings
+from datong.store.database import open_store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    writer: GroupWriter
+    write_keys: WriteKeyCache
+    background: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, *, hooks: list[EventHook] | None = None) -> Runtime:
+        engine = open_store(settings)
+        writer = GroupWriter(
+            engine,
+            max_pending=settings.ingest_max_pending,
+            max_group=settings.ingest_max_group,
+            retry_after=settings.ingest_retry_after,
+            hooks=hooks or [],
+        )
+        return cls(settings, engine, writer, WriteKeyCache(engine))
+
+    def start(self) -> None:
+        self.writer.start()
+
+    def stop(self) -> None:
+        for task in self.background:
+            task.cancel()
+        self.writer.stop()
+        self.engine.dispose()
+
+    async def stop_async(self) -> None:
+        """Stop from inside the event loop without blocking it while the writer drains."""
+        await asyncio.to_thread(self.stop)

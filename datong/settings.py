@@ -1,0 +1,108 @@
+"""One typed settings object, built at start and passed in; never a module global."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from datong.errors import ConfigError
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-change-me"})
+
+
+class Settings(BaseSettings):
+    """Every knob of a datong deployment; each reads from a `DATONG_*` environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="DATONG_", extra="forbid", frozen=True)
+
+    env: Literal["dev", "test", "prod"] = Field(
+        "dev", description="Deployment kind; placeholder secrets are refused outside dev and test."
+    )
+    data_dir: Path = Field(
+        Path("./datong-data"), description="Folder for the SQLite file, the Parquet lake and logs."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the state store; empty means a SQLite file in the data dir. "
+        "Use postgresql+psycopg://user@host/db for PostgreSQL.",
+    )
+    secret_key: str = Field(
+        "dev-secret-change-me", description="Key for signing sessions, QR payloads and hashes."
+    )
+    phone_region: str = Field("CN", description="Region used to normalise phone numbers without +.")
+    timezone: str = Field("Asia/Shanghai", description="Default time zone for display and naive times.")
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL", description="SQLite fsync policy; FULL survives power loss, NORMAL only process death."
+    )
+    ingest_max_pending: int = Field(
+        20_000,
+        ge=100,
+        description="Messages waiting for the writer before /v1 answers 503 with Retry-After.",
+    )
+    ingest_max_group: int = Field(
+        5_000, ge=1, description="Most messages the writer commits in one transaction."
+    )
+    ingest_retry_after: int = Field(
+        2, ge=1, description="Seconds sent in Retry-After when ingestion is overloaded."
+    )
+    lake_sync_interval: float = Field(
+        60.0, ge=0, description="Seconds between lake syncs run by the server; 0 turns it off."
+    )
+    lake_sync_lag: float = Field(
+        5.0, ge=0, description="Events younger than this many seconds wait for the next lake sync."
+    )
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {value!r}")
+        return value.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _real_secret_outside_dev(self) -> Settings:
+        if self.env == "prod" and self.secret_key in PLACEHOLDER_SECRETS:
+            raise ValueError("DATONG_SECRET_KEY must be set to a real secret when DATONG_ENV=prod")
+        if self.env == "prod" and len(self.secret_key) < 16:
+            raise ValueError("DATONG_SECRET_KEY must be at least 16 characters when DATONG_ENV=prod")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The state store URL, defaulting to a SQLite file inside the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'datong.sqlite3').resolve()}"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, naming the bad key in a ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = "_".join(str(p) for p in first["loc"]) or "settings"
+        name = f"DATONG_{key.upper()}" if first["loc"] else "settings"
+        raise ConfigError(f"{name}: {first['msg']}") from None

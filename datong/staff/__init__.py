@@ -1,0 +1,1 @@
+"""Staff accounts: admins, marketers, store managers and clerks who sign in to the console."""

@@ -1,0 +1,1 @@
+"""The relational state store: SQLAlchemy engine, shared column types, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Physical stores: code, name, address, location, time zone and opening hours."""
