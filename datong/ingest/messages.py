@@ -164,6 +164,8 @@ def normalize(msg: Any, kind: str | None, arrival: Arrival) -> dict[str, Any]:
     context = _object(msg, "context")
     if arrival.context:
         context = {**arrival.context, **(context or {})}
+    if kind == "identify" and traits is None and context and isinstance(context.get("traits"), dict):
+        traits = context["traits"]  # RudderStack sends identify traits only in context.traits
     timestamp, original, sent_at = _times(msg, arrival)
     extra = {k: msg[k] for k in _EXTRA_KEYS if k in msg}
     extra.update({k: v for k, v in msg.items() if k not in _KNOWN and k not in _EXTRA_KEYS})

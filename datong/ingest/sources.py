@@ -79,7 +79,7 @@ class WriteKeyCache:
         return hit[0]
 
     def _lookup(self, digest: str) -> Source | None:
-        with self._engine.connect() as conn:
+        with self._engine.connect().execution_options(readonly=True) as conn:
             row = conn.execute(
                 select(sources).where(sources.c.write_key_hash == digest)
             ).first()
