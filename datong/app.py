@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from datong import __version__
+from datong.analytics.routes import router as analytics_router
 from datong.api.errors import install_error_handlers
 from datong.api.routes import router as api_router
 from datong.ingest.routes import router as tracking_router
-from datong.lake.mirror import lake_status
+from datong.lake.scheduler import start_periodic_sync
+from datong.lake.status import lake_status
 from datong.runtime import Runtime
 from datong.settings import Settings
 from datong.web.routes import router as web_router
@@ -26,6 +28,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
+        if runtime.settings.lake_sync_interval > 0:
+            runtime.background.append(start_periodic_sync(runtime.engine, runtime.settings))
         try:
             yield
         finally:
@@ -36,6 +40,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     install_error_handlers(app)
     app.include_router(tracking_router)
     app.include_router(api_router)
+    app.include_router(analytics_router)
     app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from datong import __version__
-from datong.commands import admin, server
+from datong.commands import admin, common, demo, imports, lake, server
 from datong.commands.common import errors
 from datong.errors import DatongError
 
@@ -20,7 +20,16 @@ app.add_typer(admin.tokens_app, name="tokens")
 app.add_typer(admin.stores_app, name="stores")
 app.add_typer(admin.staff_app, name="staff")
 app.add_typer(server.db_app, name="db")
+app.add_typer(lake.lake_app, name="lake")
 app.command("serve")(server.serve)
+app.command("demo")(demo.demo)
+app.command("import")(imports.import_file)
+
+
+@app.callback()
+def _root() -> None:
+    """datong (打通): omnichannel customer data, loyalty and marketing."""
+    common.start_invocation()
 
 
 @app.command("version")

@@ -46,4 +46,7 @@ class Runtime:
 
     async def stop_async(self) -> None:
         """Stop from inside the event loop without blocking it while the writer drains."""
+        for task in self.background:  # cancelled here, in their loop, and waited for
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
         await asyncio.to_thread(self.stop)

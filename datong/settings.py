@@ -7,7 +7,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from datong.errors import ConfigError
@@ -35,9 +35,12 @@ class Settings(BaseSettings):
         "dev-secret-change-me", description="Key for signing sessions, QR payloads and hashes."
     )
     phone_region: str = Field("CN", description="Region used to normalise phone numbers without +.")
-    timezone: str = Field("Asia/Shanghai", description="Default time zone for display and naive times.")
+    timezone: str = Field(
+        "Asia/Shanghai", description="Default time zone for display and naive times."
+    )
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
-        "FULL", description="SQLite fsync policy; FULL survives power loss, NORMAL only process death."
+        "FULL",
+        description="SQLite fsync policy; FULL survives power loss, NORMAL only process death.",
     )
     ingest_max_pending: int = Field(
         20_000,
@@ -56,6 +59,10 @@ class Settings(BaseSettings):
     lake_sync_lag: float = Field(
         5.0, ge=0, description="Events younger than this many seconds wait for the next lake sync."
     )
+    analytics_engine: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description="Engine that runs analytics over the lake: duckdb (embedded) or spark.",
+    )
 
     @field_validator("phone_region")
     @classmethod
@@ -73,13 +80,12 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @model_validator(mode="after")
-    def _real_secret_outside_dev(self) -> Settings:
-        if self.env == "prod" and self.secret_key in PLACEHOLDER_SECRETS:
-            raise ValueError("DATONG_SECRET_KEY must be set to a real secret when DATONG_ENV=prod")
-        if self.env == "prod" and len(self.secret_key) < 16:
-            raise ValueError("DATONG_SECRET_KEY must be at least 16 characters when DATONG_ENV=prod")
-        return self
+    @field_validator("secret_key")
+    @classmethod
+    def _real_secret_in_prod(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("env") == "prod" and (value in PLACEHOLDER_SECRETS or len(value) < 16):
+            raise ValueError("set a real secret of at least 16 characters when DATONG_ENV=prod")
+        return value
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -105,4 +111,5 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         key = "_".join(str(p) for p in first["loc"]) or "settings"
         name = f"DATONG_{key.upper()}" if first["loc"] else "settings"
-        raise ConfigError(f"{name}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

@@ -61,7 +61,10 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
         name = databases.clone()
         url = pg.database_url(name)
     yield Settings(
-        env="test", data_dir=tmp_path / "data", database_url=url, lake_sync_interval=0,
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=url,
+        lake_sync_interval=0,
         sqlite_synchronous="NORMAL",
     )
     if name is not None:
@@ -96,7 +99,9 @@ class Cast:
 def make_cast(engine: Engine) -> Cast:
     with engine.begin() as db:
         store_a = create_store(db=db, data=StoreCreate(code="SH01", name="上海静安店", city="上海"))
-        store_b = create_store(db=db, data=StoreCreate(code="BJ01", name="北京三里屯店", city="北京"))
+        store_b = create_store(
+            db=db, data=StoreCreate(code="BJ01", name="北京三里屯店", city="北京")
+        )
         _, app_key = create_source(db=db, name="app", channel="online")
         _, pos_key = create_source(db=db, name="pos", channel="offline")
         return Cast(

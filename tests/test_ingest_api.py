@@ -22,19 +22,33 @@ def count(engine: Engine, table: object = events) -> int:
 
 
 def track(i: int, **extra: object) -> dict[str, object]:
-    return {"type": "track", "userId": f"u{i}", "event": "Product Viewed",
-            "messageId": f"m{i}", "properties": {"product_id": f"p{i}"}, **extra}
+    return {
+        "type": "track",
+        "userId": f"u{i}",
+        "event": "Product Viewed",
+        "messageId": f"m{i}",
+        "properties": {"product_id": f"p{i}"},
+        **extra,
+    }
 
 
 @pytest.mark.parametrize("kind", ["track", "identify", "page", "screen", "group", "alias"])
 def test_every_call_type_is_stored(client: TestClient, cast: Cast, kind: str) -> None:
-    body = {"userId": "u1", "event": "E", "name": "Home", "groupId": "g1", "previousId": "a1",
-            "traits": {"name": "王小明"}, "messageId": f"id-{kind}"}
+    body = {
+        "userId": "u1",
+        "event": "E",
+        "name": "Home",
+        "groupId": "g1",
+        "previousId": "a1",
+        "traits": {"name": "王小明"},
+        "messageId": f"id-{kind}",
+    }
     r = client.post(f"/v1/{kind}", auth=(cast.app_key, ""), json=body)
     assert r.status_code == 200, r.text
     assert r.json()["accepted"] == 1
-    listed = client.get("/api/v1/events", params={"type": kind},
-                        headers=auth(cast.admin_token)).json()["data"]
+    listed = client.get(
+        "/api/v1/events", params={"type": kind}, headers=auth(cast.admin_token)
+    ).json()["data"]
     assert [e["type"] for e in listed] == [kind]
     assert listed[0]["source"] == "app" and listed[0]["channel"] == "online"
 
@@ -42,29 +56,42 @@ def test_every_call_type_is_stored(client: TestClient, cast: Cast, kind: str) ->
 def test_batch_keeps_good_messages_and_quarantines_bad_ones(
     client: TestClient, cast: Cast, engine: Engine
 ) -> None:
-    batch = [track(1), {"type": "track", "userId": "u2", "messageId": "bad-1"}, track(3),
-             {"type": "identify", "messageId": "bad-2", "traits": {"phone": "13812345678"}},
-             {"type": "dance", "userId": "u5", "messageId": "bad-3"}]
+    batch = [
+        track(1),
+        {"type": "track", "userId": "u2", "messageId": "bad-1"},
+        track(3),
+        {"type": "identify", "messageId": "bad-2", "traits": {"phone": "13812345678"}},
+        {"type": "dance", "userId": "u5", "messageId": "bad-3"},
+    ]
     r = client.post("/v1/batch", auth=(cast.app_key, ""), json={"batch": batch})
     assert r.status_code == 200
     assert r.json()["accepted"] == 2 and r.json()["quarantined"] == 3
     assert {e["code"] for e in r.json()["errors"]} == {
-        "missing_event", "missing_identity", "invalid_type"}
+        "missing_event",
+        "missing_identity",
+        "invalid_type",
+    }
     page = client.get("/api/v1/quarantine", headers=auth(cast.admin_token)).json()
     assert {(q["messageId"], q["reasonCode"]) for q in page["data"]} == {
-        ("bad-1", "missing_event"), ("bad-2", "missing_identity"), ("bad-3", "invalid_type")}
+        ("bad-1", "missing_event"),
+        ("bad-2", "missing_identity"),
+        ("bad-3", "invalid_type"),
+    }
     assert page["data"][0]["raw"]["messageId"] == "bad-3"
     assert count(engine) == 2
 
 
-def test_replayed_message_ids_change_nothing(client: TestClient, cast: Cast, engine: Engine) -> None:
+def test_replayed_message_ids_change_nothing(
+    client: TestClient, cast: Cast, engine: Engine
+) -> None:
     body = {"batch": [track(i) for i in range(5)]}
     first = client.post("/v1/batch", auth=(cast.app_key, ""), json=body).json()
     body["batch"][0]["properties"] = {"product_id": "changed"}  # type: ignore[index]
     again = client.post("/v1/batch", auth=(cast.app_key, ""), json=body).json()
     assert (first["accepted"], again["accepted"], again["duplicates"]) == (5, 0, 5)
-    stored = client.get("/api/v1/events", params={"message_id": "m0"},
-                        headers=auth(cast.admin_token)).json()["data"]
+    stored = client.get(
+        "/api/v1/events", params={"message_id": "m0"}, headers=auth(cast.admin_token)
+    ).json()["data"]
     assert stored[0]["properties"] == {"product_id": "p0"}
     # The same messageId from another source is another message.
     other = client.post("/v1/track", auth=(cast.pos_key, ""), json=track(0)).json()
@@ -73,8 +100,11 @@ def test_replayed_message_ids_change_nothing(client: TestClient, cast: Cast, eng
 
 def test_gzip_body_and_write_key_in_body(client: TestClient, cast: Cast) -> None:
     raw = gzip.compress(orjson.dumps({"batch": [track(1)], "writeKey": cast.app_key}))
-    r = client.post("/v1/batch", content=raw,
-                    headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    r = client.post(
+        "/v1/batch",
+        content=raw,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
     assert r.status_code == 200 and r.json()["accepted"] == 1
 
 
@@ -111,14 +141,31 @@ def test_bad_bodies_get_clear_400s_and_store_nothing(
     cases = [
         (client.post("/v1/batch", auth=key, content=b"{not json"), "invalid_json"),
         (client.post("/v1/batch", auth=key, json={"batch": {"a": 1}}), "invalid_batch"),
-        (client.post("/v1/batch", auth=key, json={"batch": [track(1)], "sentAt": "soon"}),
-         "invalid"),
-        (client.post("/v1/batch", auth=key, json={"batch": [track(i, properties={"pad": "x" * 900})
-                                                            for i in range(600)]}), "too_large"),
-        (client.post("/v1/track", auth=key, json=track(1, properties={"pad": "x" * 33_000})),
-         "too_large"),
-        (client.post("/v1/batch", auth=key, content=b"\x1f\x8b garbage",
-                     headers={"Content-Encoding": "gzip"}), "bad_encoding"),
+        (
+            client.post("/v1/batch", auth=key, json={"batch": [track(1)], "sentAt": "soon"}),
+            "invalid",
+        ),
+        (
+            client.post(
+                "/v1/batch",
+                auth=key,
+                json={"batch": [track(i, properties={"pad": "x" * 900}) for i in range(600)]},
+            ),
+            "too_large",
+        ),
+        (
+            client.post("/v1/track", auth=key, json=track(1, properties={"pad": "x" * 33_000})),
+            "too_large",
+        ),
+        (
+            client.post(
+                "/v1/batch",
+                auth=key,
+                content=b"\x1f\x8b garbage",
+                headers={"Content-Encoding": "gzip"},
+            ),
+            "bad_encoding",
+        ),
     ]
     for response, code in cases:
         assert response.status_code == 400, response.text
@@ -130,14 +177,19 @@ def test_bad_bodies_get_clear_400s_and_store_nothing(
 
 def test_gzip_bomb_is_refused_without_inflating_it(client: TestClient, cast: Cast) -> None:
     bomb = gzip.compress(b'{"batch": [' + b" " * 50_000_000 + b"]}")
-    r = client.post("/v1/batch", auth=(cast.app_key, ""), content=bomb,
-                    headers={"Content-Encoding": "gzip"})
+    r = client.post(
+        "/v1/batch", auth=(cast.app_key, ""), content=bomb, headers={"Content-Encoding": "gzip"}
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "too_large"
 
 
 def test_write_keys_cannot_read_and_roles_are_checked(client: TestClient, cast: Cast) -> None:
-    for token, status in [(cast.app_key, 401), (cast.clerk_a_token, 403),
-                          (cast.marketer_token, 403), ("dt_forged", 401)]:
+    for token, status in [
+        (cast.app_key, 401),
+        (cast.clerk_a_token, 403),
+        (cast.marketer_token, 403),
+        ("dt_forged", 401),
+    ]:
         r = client.get("/api/v1/events", headers=auth(token))
         assert r.status_code == status, token
         assert set(r.json()["error"]) >= {"code", "message"}
@@ -146,8 +198,14 @@ def test_write_keys_cannot_read_and_roles_are_checked(client: TestClient, cast: 
 
 def test_event_filters_and_pagination(client: TestClient, cast: Cast) -> None:
     batch = [track(i) for i in range(7)] + [
-        {"type": "track", "userId": "u1", "event": "Order Completed", "messageId": "o1",
-         "properties": {"channel": "store", "store_id": "SH01", "total": 12900}}]
+        {
+            "type": "track",
+            "userId": "u1",
+            "event": "Order Completed",
+            "messageId": "o1",
+            "properties": {"channel": "store", "store_id": "SH01", "total": 12900},
+        }
+    ]
     client.post("/v1/batch", auth=(cast.pos_key, ""), json={"batch": batch})
     admin = auth(cast.admin_token)
     seen: list[str] = []
@@ -162,8 +220,9 @@ def test_event_filters_and_pagination(client: TestClient, cast: Cast) -> None:
         if cursor is None:
             break
     assert seen == [f"m{i}" for i in reversed(range(7))]
-    store = client.get("/api/v1/events", params={"store": "SH01", "channel": "offline"},
-                       headers=admin).json()["data"]
+    store = client.get(
+        "/api/v1/events", params={"store": "SH01", "channel": "offline"}, headers=admin
+    ).json()["data"]
     assert [e["messageId"] for e in store] == ["o1"]
     assert store[0]["properties"]["total"] == 12900
     bad = client.get("/api/v1/events", params={"limit": 0}, headers=admin)
@@ -175,15 +234,19 @@ def test_event_filters_and_pagination(client: TestClient, cast: Cast) -> None:
 def test_quarantined_message_is_replayed_after_a_fix(
     client: TestClient, cast: Cast, engine: Engine
 ) -> None:
-    client.post("/v1/batch", auth=(cast.app_key, ""),
-                json={"batch": [{"type": "track", "userId": "u9", "messageId": "q1"}]})
+    client.post(
+        "/v1/batch",
+        auth=(cast.app_key, ""),
+        json={"batch": [{"type": "track", "userId": "u9", "messageId": "q1"}]},
+    )
     admin = auth(cast.admin_token)
     item = client.get("/api/v1/quarantine", headers=admin).json()["data"][0]
     still_bad = client.post(f"/api/v1/quarantine/{item['id']}/replay", headers=admin)
     assert still_bad.status_code == 400 and still_bad.json()["error"]["code"] == "missing_event"
     fixed = {**item["raw"], "event": "Product Viewed"}
-    done = client.post(f"/api/v1/quarantine/{item['id']}/replay", headers=admin,
-                       json={"message": fixed})
+    done = client.post(
+        f"/api/v1/quarantine/{item['id']}/replay", headers=admin, json={"message": fixed}
+    )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "replayed" and done.json()["eventId"]
     assert done.json()["raw"] == item["raw"]  # the original body is kept
@@ -225,14 +288,23 @@ def test_overload_answers_503_with_retry_after_and_loses_nothing(settings: Setti
         locker.start()
         held.wait(10)
         results: list[int] = []
-        first = threading.Thread(target=lambda: results.append(client.post(
-            "/v1/batch", auth=(cast.app_key, ""),
-            json={"batch": [track(i) for i in range(100)]}).status_code))
+        first = threading.Thread(
+            target=lambda: results.append(
+                client.post(
+                    "/v1/batch",
+                    auth=(cast.app_key, ""),
+                    json={"batch": [track(i) for i in range(100)]},
+                ).status_code
+            )
+        )
         first.start()
         while app.state.runtime.writer.pending < 100:
             threading.Event().wait(0.01)
-        refused = client.post("/v1/batch", auth=(cast.app_key, ""),
-                              json={"batch": [track(i) for i in range(100, 200)]})
+        refused = client.post(
+            "/v1/batch",
+            auth=(cast.app_key, ""),
+            json={"batch": [track(i) for i in range(100, 200)]},
+        )
         assert refused.status_code == 503
         assert refused.headers["Retry-After"] == "2"
         assert refused.json()["error"]["code"] == "overloaded"

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from datong.auth.roles import Role, require_role
 from datong.auth.tokens import Principal, authenticate_token
+from datong.engines import AnalyticsEngine, create_engine
 from datong.errors import Unauthorized
 from datong.runtime import Runtime
 
@@ -55,3 +56,20 @@ def get_admin(principal: CurrentPrincipal) -> Principal:
 
 
 AdminPrincipal = Annotated[Principal, Depends(get_admin)]
+
+
+def get_marketer(principal: CurrentPrincipal) -> Principal:
+    require_role(principal.role, Role.admin, Role.marketer)
+    return principal
+
+
+MarketerPrincipal = Annotated[Principal, Depends(get_marketer)]
+
+
+def get_analytics(runtime: RuntimeDep) -> Iterator[AnalyticsEngine]:
+    """A session on the configured analytics engine for this request."""
+    with create_engine(runtime.settings) as engine:
+        yield engine
+
+
+AnalyticsDep = Annotated[AnalyticsEngine, Depends(get_analytics)]

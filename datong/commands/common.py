@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 import typer
 from rich.console import Console
@@ -17,14 +16,38 @@ console = Console()
 errors = Console(stderr=True)
 
 
-@cache
+class _Invocation:
+    """Settings and store of one CLI invocation, built on first use, dropped at the next."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.engine: Engine | None = None
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+_current = _Invocation()
+
+
+def start_invocation() -> None:
+    """Called by the root command: each invocation reads the environment afresh."""
+    global _current
+    _current.close()
+    _current = _Invocation()
+
+
 def settings() -> Settings:
-    return load_settings()
+    if _current.settings is None:
+        _current.settings = load_settings()
+    return _current.settings
 
 
-@cache
 def engine() -> Engine:
-    return open_store(settings())
+    if _current.engine is None:
+        _current.engine = open_store(settings())
+    return _current.engine
 
 
 @contextmanager

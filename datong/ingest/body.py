@@ -20,7 +20,8 @@ def decode_body(raw: bytes, encoding: str | None, limit: int) -> Any:
     if encoding in ("gzip", "x-gzip", "deflate"):
         raw = _inflate(raw, encoding, limit)
     elif encoding != "identity":
-        raise Invalid(f"Content-Encoding {encoding!r} is not supported; use gzip", code="bad_encoding")
+        raise Invalid(f"Content-Encoding {encoding!r} is not supported; use gzip",
+                      code="bad_encoding")
     if len(raw) > limit:
         raise Invalid(f"the request body is larger than {limit // 1024} KB", code="too_large")
     try:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from datong.ingest.tables import events, quarantine
-from datong.store.database import insert_ignore
+from datong.store.database import is_postgres
+from datong.store.types import json_dumps
 
 # Called in the same transaction with the rows that were new (each with its "id"): how later
 # domains (identity, loyalty) keep their state in step with the log.
@@ -26,11 +29,17 @@ def append(
     *, db: Connection, rows: Sequence[dict[str, Any]], rejected: Sequence[dict[str, Any]] = (),
     hooks: Sequence[EventHook] = (),
 ) -> AppendResult:
-    """Insert new events (a replayed messageId per source is skipped) and quarantine rows."""
+    """Insert new events (a replayed messageId per source is skipped) and quarantine rows;
+    the hooks get the new events with their ids, in this transaction.
+
+    The hot path of every ingest (HTTP, imports, the demo), so it skips SQLAlchemy's
+    per-value processing: PostgreSQL COPYs into a temporary table, SQLite inserts through the
+    driver and finds the new rows by id (the write lock is held, so ids only grow).
+    """
     result = AppendResult()
     if rows:
-        returned = insert_ignore(db, events, rows, returning=("id", "source_id", "message_id"))
-        ids = {(r.source_id, r.message_id): r.id for r in returned}
+        returned = _copy_postgres(db, rows) if is_postgres(db) else _insert_sqlite(db, rows)
+        ids = {(source_id, message_id): id_ for id_, source_id, message_id in returned}
         result.inserted = set(ids)
         if hooks and ids:
             new = _new_rows(rows, ids)
@@ -42,10 +51,72 @@ def append(
     return result
 
 
-def _new_rows(rows: Sequence[dict[str, Any]], ids: dict[tuple[int, str], int]) -> list[dict[str, Any]]:
+def _new_rows(
+    rows: Sequence[dict[str, Any]], ids: dict[tuple[int, str], int]
+) -> list[dict[str, Any]]:
     new: list[dict[str, Any]] = []
     for row in rows:
         key = (row["source_id"], row["message_id"])
         if key in ids:
             new.append({**row, "id": ids.pop(key)})
     return new
+
+
+_COLUMNS = tuple(c.name for c in events.columns if c.name != "id")
+_TIMES = frozenset({"timestamp", "original_timestamp", "sent_at", "received_at"})
+_JSONS = frozenset({"properties", "traits", "context", "extra"})
+
+
+def _insert_sqlite(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    before = db.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
+    texts: dict[datetime, str] = {}  # the rows of one import share times (received_at)
+
+    def time_text(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value not in texts:
+            texts[value] = _sqlite_time(value)
+        return texts[value]
+
+    # Column by column, so that the conversions run through map() rather than a Python loop.
+    columns: list[Any] = list(zip(*map(itemgetter(*_COLUMNS), rows), strict=True))
+    for i, name in enumerate(_COLUMNS):
+        if name in _TIMES:
+            columns[i] = map(time_text, columns[i])
+        elif name in _JSONS:
+            columns[i] = map(json_dumps, columns[i])
+    names = ", ".join(_COLUMNS)
+    marks = ", ".join("?" for _ in _COLUMNS)
+    db.exec_driver_sql(
+        f"INSERT INTO events ({names}) VALUES ({marks}) "
+        "ON CONFLICT (source_id, message_id) DO NOTHING", list(zip(*columns, strict=True)),
+    )
+    return db.exec_driver_sql(
+        "SELECT id, source_id, message_id FROM events WHERE id > ?", (before,)
+    ).all()  # type: ignore[return-value]
+
+
+def _copy_postgres(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    names = ", ".join(f'"{c}"' for c in _COLUMNS)
+    db.exec_driver_sql(
+        f"CREATE TEMP TABLE _bulk_events ON COMMIT DROP AS SELECT {names} FROM events "
+        "WITH NO DATA"
+    )
+    driver = db.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+        f"COPY _bulk_events ({names}) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row([json_dumps(row[c]) if c in _JSONS else row[c] for c in _COLUMNS])
+    returned = db.exec_driver_sql(
+        f"INSERT INTO events ({names}) SELECT {names} FROM _bulk_events "
+        "ON CONFLICT (source_id, message_id) DO NOTHING RETURNING id, source_id, message_id"
+    ).all()
+    db.exec_driver_sql("DROP TABLE _bulk_events")
+    return [tuple(r) for r in returned]
+
+
+def _sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy stores for a UTCDateTime on SQLite (naive UTC, microseconds)."""
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"

@@ -92,7 +92,8 @@ def _message_id(msg: dict[str, Any]) -> str:
         raise Rejected("invalid_field", "messageId must be a string")
     text = str(value)
     if len(text) > MAX_MESSAGE_ID:
-        raise Rejected("invalid_message_id", f"messageId is longer than {MAX_MESSAGE_ID} characters")
+        raise Rejected("invalid_message_id",
+                       f"messageId is longer than {MAX_MESSAGE_ID} characters")
     return text
 
 
@@ -137,7 +138,9 @@ def _store_code(properties: dict[str, Any] | None) -> str | None:
     return str(value)[:32]
 
 
-def _times(msg: dict[str, Any], arrival: Arrival) -> tuple[datetime, datetime | None, datetime | None]:
+def _times(
+    msg: dict[str, Any], arrival: Arrival
+) -> tuple[datetime, datetime | None, datetime | None]:
     """Segment's clock-skew correction: timestamp = receivedAt - (sentAt - originalTimestamp)."""
     original = parse_time(msg.get("originalTimestamp", msg.get("timestamp")), "timestamp")
     sent_at = parse_time(msg.get("sentAt"), "sentAt") or arrival.sent_at
@@ -164,8 +167,8 @@ def normalize(msg: Any, kind: str | None, arrival: Arrival) -> dict[str, Any]:
     context = _object(msg, "context")
     if arrival.context:
         context = {**arrival.context, **(context or {})}
-    if kind == "identify" and traits is None and context and isinstance(context.get("traits"), dict):
-        traits = context["traits"]  # RudderStack sends identify traits only in context.traits
+    if kind == "identify" and traits is None and isinstance((context or {}).get("traits"), dict):
+        traits = context["traits"]  # type: ignore[index]  # RudderStack: only context.traits
     timestamp, original, sent_at = _times(msg, arrival)
     extra = {k: msg[k] for k in _EXTRA_KEYS if k in msg}
     extra.update({k: v for k, v in msg.items() if k not in _KNOWN and k not in _EXTRA_KEYS})

@@ -8,8 +8,15 @@ from fastapi import APIRouter, Request
 
 from datong.errors import Invalid
 from datong.ingest.body import decode_body, write_key_from
-from datong.ingest.messages import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, TYPES, Arrival, parse_time
-from datong.ingest.messages import Rejected, split_messages
+from datong.ingest.messages import (
+    MAX_BATCH_BYTES,
+    MAX_MESSAGE_BYTES,
+    TYPES,
+    Arrival,
+    Rejected,
+    parse_time,
+    split_messages,
+)
 from datong.store.types import utcnow
 
 router = APIRouter(tags=["tracking"])
@@ -34,7 +41,8 @@ async def _accept(request: Request, kind: str | None) -> dict[str, Any]:
     limit = MAX_BATCH_BYTES if kind is None else MAX_MESSAGE_BYTES
     raw = await _read(request, limit)
     body = decode_body(raw, request.headers.get("content-encoding"), limit)
-    source = runtime.write_keys.authenticate(write_key_from(request.headers.get("authorization"), body))
+    key = write_key_from(request.headers.get("authorization"), body)
+    source = runtime.write_keys.authenticate(key)
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object", code="invalid_json")
     messages, arrival = _unpack(body, kind, source)

@@ -19,8 +19,13 @@ LOCKOUT = timedelta(minutes=15)
 
 
 def create_staff(
-    *, db: Connection, username: str, password: str, role: str,
-    display_name: str = "", store_id: int | None = None,
+    *,
+    db: Connection,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    store_id: int | None = None,
 ) -> int:
     parsed = parse_role(role)
     check_store_binding(parsed, store_id)
@@ -30,8 +35,12 @@ def create_staff(
         raise Conflict(f"a staff account {username!r} exists already", field="username")
     result = db.execute(
         staff.insert().values(
-            username=username, display_name=display_name or username, role=parsed.value,
-            store_id=store_id, password_hash=hash_password(password), created_at=utcnow(),
+            username=username,
+            display_name=display_name or username,
+            role=parsed.value,
+            store_id=store_id,
+            password_hash=hash_password(password),
+            created_at=utcnow(),
         )
     )
     assert result.inserted_primary_key is not None
@@ -50,11 +59,14 @@ def authenticate_staff(*, db: Connection, username: str, password: str) -> Princ
         failures = row.failed_logins + 1
         locked = now + LOCKOUT if failures >= MAX_FAILURES else None
         db.execute(
-            staff.update().where(staff.c.id == row.id)
+            staff.update()
+            .where(staff.c.id == row.id)
             .values(failed_logins=0 if locked else failures, locked_until=locked)
         )
         raise Unauthorized("wrong username or password")
-    db.execute(staff.update().where(staff.c.id == row.id).values(failed_logins=0, locked_until=None))
+    db.execute(
+        staff.update().where(staff.c.id == row.id).values(failed_logins=0, locked_until=None)
+    )
     return Principal("staff", row.id, row.username, Role(row.role), row.store_id)
 
 

@@ -1,0 +1,1 @@
+"""Measure: reports computed on the analytics engine over the lake."""
