@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATONG_", extra="forbid", frozen=True)
 
     env: Literal["dev", "test", "prod"] = Field(
-        "dev", description="Deployment kind; placeholder secrets are refused outside dev and test."
+        "dev",
+        description="Deployment kind (dev, test, prod); prod refuses a placeholder secret key.",
     )
     data_dir: Path = Field(
         Path("./datong-data"), description="Folder for the SQLite file, the Parquet lake and logs."
