@@ -20,8 +20,11 @@ async def sync_periodically(engine: Engine, settings: Settings) -> None:
     logged and retried at the next interval. Cancelling stops a running sync after its
     current chunk (each chunk is committed whole), so shutdown never leaves a half sync."""
     stop = threading.Event()
+    # The first sync comes as soon as the lag allows, so a fresh server has a lake at once.
+    delay = min(settings.lake_sync_interval, max(settings.lake_sync_lag, 1.0))
     while True:
-        await asyncio.sleep(settings.lake_sync_interval)
+        await asyncio.sleep(delay)
+        delay = settings.lake_sync_interval
         worker = asyncio.ensure_future(asyncio.to_thread(_sync_once, engine, settings, stop))
         try:
             await asyncio.shield(worker)
