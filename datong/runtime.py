@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from datong.ingest.log import EventHook
 from datong.ingest.sources import WriteKeyCache
 from datong.ingest.writer import GroupWriter
+from datong.pipeline import event_hooks
 from datong.settings import Settings
 from datong.store.database import open_store
 
@@ -31,7 +32,7 @@ class Runtime:
             max_pending=settings.ingest_max_pending,
             max_group=settings.ingest_max_group,
             retry_after=settings.ingest_retry_after,
-            hooks=hooks or [],
+            hooks=event_hooks(settings) if hooks is None else hooks,
         )
         return cls(settings, engine, writer, WriteKeyCache(engine))
 

@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from datong.errors import ConfigError
+from datong.identity.rules import RuleOverride, Rules, build_rules
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-change-me"})
 
@@ -65,6 +66,15 @@ class Settings(BaseSettings):
         description="Engine that runs analytics over the lake: duckdb (embedded) or spark.",
     )
 
+    identity_rules: dict[str, RuleOverride] = Field(
+        default_factory=dict,
+        description="JSON: per identifier type, changes to priority, max_per_person and blocked "
+        'values, e.g. {"device_id": {"blocked": ["tablet-SH01"]}}; a new type may be added.',
+    )
+    identity_merge_cap: int = Field(
+        3, ge=2, description="Most persons one message may merge; more is a conflict."
+    )
+
     @field_validator("phone_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
@@ -94,6 +104,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'datong.sqlite3').resolve()}"
+
+    @property
+    def rules(self) -> Rules:
+        """The identity rules: defaults with this deployment's overrides."""
+        return build_rules(
+            self.identity_rules, merge_cap=self.identity_merge_cap,
+            phone_region=self.phone_region, secret_key=self.secret_key,
+        )
 
     @property
     def lake_dir(self) -> Path:

@@ -18,6 +18,7 @@ from rich.table import Table
 from datong.commands.common import console, engine, settings
 from datong.ingest.importer import ImportSummary, load_mapping
 from datong.ingest.importer import import_file as run_import
+from datong.pipeline import event_hooks
 
 
 def import_file(
@@ -46,6 +47,7 @@ def import_file(
         summary = run_import(
             engine=engine(), source=source, path=file, mapping=parsed, rejects_path=rejects,
             rejects_dir=config.data_dir / "rejects", chunk_size=chunk_size, progress=advance,
+            hooks=event_hooks(config),
         )
     console.print(_summary_table(summary))
     if summary.rejects_path is not None and summary.rejected:

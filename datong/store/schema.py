@@ -1,6 +1,7 @@
 """Imports every domain's tables so `metadata` describes the whole state store."""
 
 from datong.auth import tables as _auth  # noqa: F401
+from datong.identity import tables as _identity  # noqa: F401
 from datong.ingest import tables as _ingest  # noqa: F401
 from datong.store.metadata import metadata
 from datong.stores import tables as _stores  # noqa: F401

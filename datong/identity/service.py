@@ -1,0 +1,175 @@
+"""Looking persons up, merging by hand and unmerging: the identity graph's public face."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, or_, select, update
+
+from datong.errors import Conflict, Invalid, NotFound
+from datong.identity import store
+from datong.identity.changes import PersonChange, PersonListener
+from datong.identity.extract import Ident
+from datong.identity.graph import Graph
+from datong.identity.rules import Rules
+from datong.identity.tables import edges, identifiers, merges, persons
+from datong.store.types import utcnow
+
+
+def parse_identifier(text: str, rules: Rules) -> Ident:
+    """`phone:138 1234 5678` → Ident("phone", "+8613812345678")."""
+    type_, sep, raw = text.partition(":")
+    if not sep or not raw.strip():
+        raise Invalid("an identifier looks like type:value, e.g. phone:+8613812345678",
+                      field="identifier")
+    if type_ not in rules.by_type:
+        raise Invalid(f"unknown identifier type {type_!r}; known: {', '.join(rules.by_type)}",
+                      field="identifier")
+    value = rules.normalise(type_, raw)
+    if value is None:
+        raise Invalid(f"{raw!r} is not a usable {type_}", field="identifier")
+    return Ident(type_, value)
+
+
+def find_person(*, db: Connection, rules: Rules, type: str, raw: str) -> int | None:
+    """The person an identifier belongs to now (None when unknown or never linked)."""
+    ident = parse_identifier(f"{type}:{raw}", rules)
+    if ident.type in rules.scoped_types and ":" not in ident.value:
+        return None
+    person = db.execute(select(identifiers.c.person_id).where(
+        identifiers.c.type == ident.type, identifiers.c.value == ident.value)).scalar()
+    return None if person is None else current_person(db=db, person_id=person)
+
+
+def current_person(*, db: Connection, person_id: int) -> int:
+    """Follow `merged_into` to the surviving person."""
+    row = db.execute(select(persons.c.id, persons.c.merged_into)
+                     .where(persons.c.id == person_id)).first()
+    if row is None:
+        raise NotFound(f"no person {person_id}", field="person_id")
+    return int(row.merged_into) if row.merged_into is not None else int(row.id)
+
+
+def person_identifiers(*, db: Connection, person_id: int) -> list[dict[str, Any]]:
+    rows = db.execute(select(identifiers.c.id, identifiers.c.type, identifiers.c.value,
+                             identifiers.c.first_seen_at)
+                      .where(identifiers.c.person_id == person_id)
+                      .order_by(identifiers.c.type, identifiers.c.value)).mappings()
+    return [dict(r) for r in rows]
+
+
+def merge_history(*, db: Connection, person_id: int) -> list[dict[str, Any]]:
+    """Merges and splits that involved the person, newest first."""
+    rows = db.execute(select(merges).order_by(merges.c.id.desc())).mappings()
+    return [dict(r) for r in rows
+            if r["person_id"] == person_id or person_id in (r["other_person_ids"] or [])]
+
+
+def live_edges(*, db: Connection, person_id: int) -> list[dict[str, Any]]:
+    members = select(identifiers.c.id).where(identifiers.c.person_id == person_id)
+    rows = db.execute(select(edges).where(
+        edges.c.revoked_at.is_(None), or_(edges.c.a_id.in_(members), edges.c.b_id.in_(members))
+    ).order_by(edges.c.id)).mappings()
+    return [dict(r) for r in rows]
+
+
+def unmerge(
+    *, db: Connection, person_id: int, edge_id: int | None = None,
+    identifier: str | None = None, rules: Rules, actor: str,
+    listeners: Sequence[PersonListener] = (),
+) -> dict[str, Any]:
+    """Revoke one edge, or detach one identifier, and split the person where it falls apart.
+
+    The revoked links are remembered: later messages will not join those identifiers again.
+    """
+    person = current_person(db=db, person_id=person_id)
+    if (edge_id is None) == (identifier is None):
+        raise Invalid("give exactly one of edge_id or identifier", field="edge_id")
+    live = live_edges(db=db, person_id=person)
+    if edge_id is not None:
+        cut = [e for e in live if e["id"] == edge_id]
+        if not cut:
+            raise NotFound(f"person {person} has no live edge {edge_id}", field="edge_id")
+    else:
+        ident = parse_identifier(identifier or "", rules)
+        target = db.execute(select(identifiers.c.id).where(
+            identifiers.c.type == ident.type, identifiers.c.value == ident.value,
+            identifiers.c.person_id == person)).scalar()
+        if target is None:
+            raise NotFound(f"person {person} has no identifier {ident.type}:{ident.value}",
+                           field="identifier")
+        cut = [e for e in live if target in (e["a_id"], e["b_id"])]
+    now = utcnow()
+    db.execute(update(edges).where(edges.c.id.in_([e["id"] for e in cut]))
+               .values(revoked_at=now, revoked_reason="unmerge", revoked_by=actor))
+    parts = _components(db, person, [e for e in live if e not in cut])
+    return _split(db, person, parts, actor, listeners)
+
+
+def _components(db: Connection, person: int, kept: list[dict[str, Any]]) -> list[set[int]]:
+    members = {m["id"] for m in person_identifiers(db=db, person_id=person)}
+    parent = {m: m for m in members}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for edge in kept:
+        if edge["a_id"] in parent and edge["b_id"] in parent:
+            parent[find(edge["a_id"])] = find(edge["b_id"])
+    groups: dict[int, set[int]] = {}
+    for m in members:
+        groups.setdefault(find(m), set()).add(m)
+    # The biggest part keeps the person id (ties: the one with the oldest identifier).
+    return sorted(groups.values(), key=lambda g: (-len(g), min(g)))
+
+
+def _split(db: Connection, person: int, parts: list[set[int]], actor: str,
+           listeners: Sequence[PersonListener]) -> dict[str, Any]:
+    if len(parts) <= 1:
+        return {"person_id": person, "split": False, "persons": [person]}
+    new_ids = store.create_persons(db, len(parts) - 1)
+    store.set_person(db, {i: p for p, part in zip(new_ids, parts[1:], strict=True) for i in part})
+    change = PersonChange("split", person, tuple(new_ids), actor=actor)
+    db.execute(merges.insert().values(kind="split", person_id=person, other_person_ids=new_ids,
+                                      actor=actor, created_at=utcnow()))
+    for listener in listeners:
+        listener(db, change)
+    return {"person_id": person, "split": True, "persons": [person, *new_ids]}
+
+
+def merge_persons(
+    *, db: Connection, person_a: int, person_b: int, rules: Rules, actor: str,
+    rule: str = "manual", listeners: Sequence[PersonListener] = (),
+) -> int:
+    """Join two persons by hand (or from an accepted suggestion); the older id survives.
+    Refused when the rules forbid it (e.g. two different member ids)."""
+    a, b = current_person(db=db, person_id=person_a), current_person(db=db, person_id=person_b)
+    if a == b:
+        return a
+    survivor, absorbed = min(a, b), max(a, b)
+    both = store.members_of(db, {a, b})
+    graph = Graph(rules, store.forbidden_pairs(db, {i for m in both.values() for i in m}))
+    for person, members in both.items():
+        graph.add_person(person, members)
+    hubs = [min(graph.members[p], key=lambda i: (rules.priority(graph.ident[i].type), i))
+            for p in (survivor, absorbed)]
+    decision = graph.apply(hubs)
+    if decision.dropped:
+        raise Conflict(f"persons {a} and {b} cannot be merged: {decision.dropped[0][2]}",
+                       field="person_id")
+    db.execute(edges.insert().values(a_id=hubs[0], b_id=hubs[1], event_id=None, rule=rule,
+                                     created_at=utcnow()))
+    moved = {i: survivor for i in graph.members[survivor]}
+    store.set_person(db, moved)
+    store.mark_merged(db, {absorbed: survivor})
+    change = PersonChange("merged", survivor, (absorbed,), actor=actor)
+    db.execute(merges.insert().values(kind="merge", person_id=survivor,
+                                      other_person_ids=[absorbed], actor=actor,
+                                      created_at=utcnow()))
+    for listener in listeners:
+        listener(db, change)
+    return survivor

@@ -1,0 +1,15 @@
+"""What runs on every newly stored event, in the ingest transaction, in this order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from datong.identity.changes import PersonListener
+from datong.identity.resolver import IdentityResolver
+from datong.ingest.log import EventHook
+from datong.settings import Settings
+
+
+def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = ()) -> list[EventHook]:
+    """Identity first (later hooks read the person of each event), then the rest."""
+    return [IdentityResolver(settings.rules, listeners)]
