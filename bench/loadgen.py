@@ -12,7 +12,19 @@ import json
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+
+START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+# A shop's active users in the window, each on their own device: after the first round
+# every event comes from a known person, as in a live stream.
+USERS = 5000
+
+
+def _at(n: int) -> str:
+    """Event times a few milliseconds apart, in send order, as a live stream has them."""
+    return (START + timedelta(milliseconds=5 * n)).isoformat().replace("+00:00", "Z")
 
 
 def build_requests(port: int, write_key: str, batches: int, size: int, seed: str) -> list[bytes]:
@@ -24,9 +36,10 @@ def build_requests(port: int, write_key: str, batches: int, size: int, seed: str
             {
                 "type": "track",
                 "messageId": f"{seed}-{b}-{i}",
-                "userId": f"user-{(b * size + i) % 50000}",
+                "userId": f"user-{(b * size + i) % USERS}",
+                "anonymousId": f"device-{(b * size + i) % USERS}",
                 "event": "Product Viewed",
-                "timestamp": "2026-11-23T10:00:00.000Z",
+                "timestamp": _at(b * size + i),
                 "properties": {
                     "product_id": f"sku-{i % 500}",
                     "price": 12900,
@@ -38,7 +51,7 @@ def build_requests(port: int, write_key: str, batches: int, size: int, seed: str
             }
             for i in range(size)
         ]
-        body = json.dumps({"batch": batch, "sentAt": "2026-11-23T10:00:01.000Z"}).encode()
+        body = json.dumps({"batch": batch, "sentAt": _at(b * size + size)}).encode()
         head = (
             f"POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Authorization: Basic {auth}\r\nContent-Type: application/json\r\n"

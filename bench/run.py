@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each in its own process, against its baseline.
 
-    python -m bench.run [--only ingest,import,lake,demo] [--quick]
+    python -m bench.run [--only ingest,import,lake,demo,febrl] [--quick]
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ SUITES = {
     "import": ["bench.import_bench"],
     "lake": ["bench.lake_bench"],
     "demo": ["bench.demo_load", "--size", "medium"],
+    "febrl": ["bench.febrl_eval"],
 }
 QUICK = {
     "ingest": ["--batches", "300"],
     "lake": ["--events", "200000"],
     "demo": [],
     "import": [],
+    "febrl": ["--datasets", "1"],
 }
 
 

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     identity_merge_cap: int = Field(
         3, ge=2, description="Most persons one message may merge; more is a conflict."
     )
+    identity_suggestion_threshold: float = Field(
+        0.9, gt=0, lt=1,
+        description="Match probability from which two persons without a shared identifier "
+        "are suggested as one for an admin to review (never merged automatically).",
+    )
 
     @field_validator("phone_region")
     @classmethod

@@ -23,6 +23,7 @@ from datong.identity.graph import Decision, Graph
 from datong.identity.rules import Rules
 from datong.identity.tables import conflicts, edges, identifiers, merges, observations, persons
 from datong.ingest.tables import events
+from datong.store.database import bulk_insert
 from datong.store.types import utcnow
 
 
@@ -66,32 +67,65 @@ def resolve(db: Connection, items: list[Item], rules: Rules,
 
 
 def _arrived_late(db: Connection, items: list[Item], rows: dict[Ident, Any]) -> bool:
-    first = items[0].key
-    linked = [rows[i] for item in items for i in item.found.linkable]
-    if any(r.last_key is not None and r.last_key > first for r in linked):
-        return True
-    keys = store.person_keys(db, {r.person_id for r in linked if r.person_id is not None})
-    return any(k is not None and k > first for k in keys.values())
+    """Whether any event is older than what its identifiers (or their persons) have seen.
+    Identifiers keep a key only when a message dropped them; persons keep the newest."""
+    seen: dict[int, str] = {}
+    person_of: dict[Ident, int] = {}
+    for ident, row in rows.items():
+        if row.last_key is not None:
+            seen[row.id] = row.last_key
+        if row.person_id is not None:
+            person_of[ident] = row.person_id
+    keys = store.person_keys(db, set(person_of.values()))
+    for item in items:
+        for ident in item.found.linkable:
+            newest = max(seen.get(rows[ident].id, ""), keys.get(person_of.get(ident, 0)) or "")
+            if newest > item.key:
+                return True
+    return False
 
 
 def _append(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Rules,
             listeners: Sequence[PersonListener]) -> None:
     """The usual case: every event is newer than the part of the graph it touches."""
-    touched = {r.person_id for i, r in rows.items() if r.person_id is not None}
-    graph = Graph(rules, store.forbidden_pairs(db, {r.id for r in rows.values()}))
-    for person, members in store.members_of(db, touched).items():
+    quiet, busy = _split_quiet(items, rows)
+    touched = {rows[i].person_id for item in busy for i in item.found.linkable
+               if rows[i].person_id is not None}
+    graph = Graph(rules, store.forbidden_pairs(
+        db, {rows[i].id for item in busy for i in item.found.linkable}) if busy else set())
+    loaded = store.members_of(db, touched)
+    for person, members in loaded.items():
         graph.add_person(person, members)
     for ident, row in rows.items():
         graph.know(row.id, ident)
-    decisions = [(item, graph.apply([rows[i].id for i in item.found.linkable])) for item in items]
+    decisions = [(item, graph.apply([rows[i].id for i in item.found.linkable])) for item in busy]
     real = _realise(db, graph)
     current = {row.id: row.person_id for row in rows.values()}
-    current.update({i: p for p, members in store.members_of(db, touched).items() for i in members})
+    current.update({i: p for p, members in loaded.items() for i in members})
     changed = {i: real.get(p, p) for i, p in graph.person_of.items()
                if current.get(i) != real.get(p, p)}
     store.set_person(db, changed)
+    decisions += [(item, Decision(person=rows[item.found.linkable[0]].person_id,
+                                  linked=[rows[i].id for i in item.found.linkable]))
+                  for item in quiet]
     _record(db, items, decisions, rows, real)
     _log_merges(db, decisions, real, listeners)
+
+
+def _split_quiet(items: list[Item], rows: dict[Ident, Any]) -> tuple[list[Item], list[Item]]:
+    """Quiet events only repeat what their person already holds (a known user on a known
+    device): nothing to decide. The rest, and any event of a person they touch, are busy."""
+    def person(item: Item) -> int | None:
+        found = {rows[i].person_id for i in item.found.linkable}
+        return found.pop() if len(found) == 1 else None
+
+    owners = {item.event_id: person(item) for item in items}
+    busy_persons = {rows[i].person_id for item in items if owners[item.event_id] is None
+                    for i in item.found.linkable}
+    quiet = [it for it in items if owners[it.event_id] not in busy_persons | {None}
+             and it.found.linkable]
+    chosen = {it.event_id for it in quiet}
+    return quiet, [it for it in items if it.event_id not in chosen]
 
 
 def _realise(db: Connection, graph: Graph) -> dict[int, int]:
@@ -105,8 +139,8 @@ def _record(db: Connection, items: list[Item], decisions: list[tuple[Item, Decis
     """Observations, edges, conflicts and last keys of the decided events."""
     now = utcnow()
     by_id = {row.id: ident for ident, row in rows.items()}
-    obs: list[dict[str, Any]] = []
-    new_edges: list[dict[str, Any]] = []
+    obs: list[tuple[int, int, str]] = []
+    new_edges: list[tuple[int, int, int, str, datetime]] = []
     found_conflicts: list[dict[str, Any]] = []
     ident_keys: dict[int, str] = {}
     person_keys: dict[int, str] = {}
@@ -114,10 +148,9 @@ def _record(db: Connection, items: list[Item], decisions: list[tuple[Item, Decis
         person = real.get(decision.person, decision.person)
         person_keys[person] = max(item.key, person_keys.get(person, ""))
         for ident_id in decision.linked:
-            obs.append({"event_id": item.event_id, "identifier_id": ident_id, "status": "linked"})
-            ident_keys[ident_id] = max(item.key, ident_keys.get(ident_id, ""))
+            obs.append((item.event_id, ident_id, "linked"))
         for ident_id, code, reason, involved in decision.dropped:
-            obs.append({"event_id": item.event_id, "identifier_id": ident_id, "status": "dropped"})
+            obs.append((item.event_id, ident_id, "dropped"))
             ident_keys[ident_id] = max(item.key, ident_keys.get(ident_id, ""))
             ident = by_id[ident_id]
             found_conflicts.append({
@@ -125,13 +158,10 @@ def _record(db: Connection, items: list[Item], decisions: list[tuple[Item, Decis
                 "identifier_value": ident.value, "reason_code": code, "reason": reason,
                 "person_ids": [real.get(p, p) for p in involved], "created_at": now})
         for ident in item.found.blocked:
-            obs.append({"event_id": item.event_id, "identifier_id": rows[ident].id,
-                        "status": "blocked"})
-        new_edges += [{"a_id": a, "b_id": b, "event_id": item.event_id, "rule": "same_message",
-                       "created_at": now} for a, b in decision.edges]
+            obs.append((item.event_id, rows[ident].id, "blocked"))
+        new_edges += [(a, b, item.event_id, "same_message", now) for a, b in decision.edges]
     store.insert_observations(db, obs)
-    if new_edges:
-        db.execute(edges.insert(), new_edges)
+    bulk_insert(db, edges, ("a_id", "b_id", "event_id", "rule", "created_at"), new_edges)
     if found_conflicts:
         db.execute(conflicts.insert(), found_conflicts)
     store.set_last_keys(db, identifiers, ident_keys)

@@ -84,7 +84,7 @@ def _phone(rules: Rules, text: str) -> str | None:
         number = phonenumbers.parse(text, rules.phone_region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    if not phonenumbers.is_valid_number(number):
         return None
     if _JUNK_PHONE.match(str(number.national_number)):
         return None

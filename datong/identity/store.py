@@ -1,14 +1,16 @@
-"""Reading and writing the identity tables in bulk for the resolver."""
+"""Reading and writing the identity tables in bulk, through the driver: this runs inside
+every ingest transaction, so it avoids SQLAlchemy's per-statement compilation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from datong.identity.extract import Ident
 from datong.identity.tables import edges, identifiers, observations, persons
+from datong.store.database import bulk_insert, bulk_update, mark
 from datong.store.types import utcnow
 
 CHUNK = 500
@@ -19,51 +21,67 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def _select_in(db: Connection, sql: str, values: Sequence[Any], first: tuple[Any, ...] = (),
+               ) -> list[Any]:
+    """`sql` ends with `IN`; run it for the values (after the `first` params). PostgreSQL
+    takes them as one array (`= ANY`): one prepared statement, whatever their number."""
+    m = mark(db)
+    sql = sql.replace("?", m)
+    if db.dialect.name == "postgresql":
+        column_sql = sql.removesuffix(" IN")
+        return list(db.exec_driver_sql(f"{column_sql} = ANY({m})", (*first, list(values))).all())
+    out: list[Any] = []
+    for part in chunks(list(values)):
+        out += db.exec_driver_sql(f"{sql} ({', '.join([m] * len(part))})", (*first, *part)).all()
+    return out
+
+
 def ensure_identifiers(db: Connection, idents: set[Ident]) -> dict[Ident, Any]:
     """Rows (id, type, value, person_id, last_key) for every identifier, created if new."""
     found = _find(db, idents)
-    missing = [i for i in idents if i not in found]
+    missing = sorted(i for i in idents if i not in found)
     if missing:
         now = utcnow()
-        db.execute(identifiers.insert(), [
-            {"type": i.type, "value": i.value, "first_seen_at": now} for i in sorted(missing)])
+        bulk_insert(db, identifiers, ("type", "value", "first_seen_at"),
+                    [(i.type, i.value, now) for i in missing])
         found.update(_find(db, set(missing)))
     return found
 
 
 def _find(db: Connection, idents: set[Ident]) -> dict[Ident, Any]:
-    found: dict[Ident, Any] = {}
-    for part in chunks(sorted(idents)):
-        query = select(identifiers).where(
-            tuple_(identifiers.c.type, identifiers.c.value).in_([(i.type, i.value) for i in part]))
-        for row in db.execute(query):
-            found[Ident(row.type, row.value)] = row
+    by_type: dict[str, list[str]] = {}
+    for ident in idents:
+        by_type.setdefault(ident.type, []).append(ident.value)
+    found = {}
+    for type_, values in sorted(by_type.items()):
+        # type first: the (type, value) unique index answers it
+        rows = _select_in(db, "SELECT id, type, value, person_id, last_key FROM identifiers "
+                              "WHERE type = ? AND value IN", sorted(values), (type_,))
+        found.update({Ident(r.type, r.value): r for r in rows})
     return found
 
 
 def members_of(db: Connection, person_ids: set[int]) -> dict[int, dict[int, Ident]]:
     """person id → {identifier id: Ident} for the given persons."""
     out: dict[int, dict[int, Ident]] = {p: {} for p in person_ids}
-    for part in chunks(sorted(person_ids)):
-        rows = db.execute(select(identifiers.c.id, identifiers.c.type, identifiers.c.value,
-                                 identifiers.c.person_id)
-                          .where(identifiers.c.person_id.in_(part)))
-        for row in rows:
-            out[row.person_id][row.id] = Ident(row.type, row.value)
+    rows = _select_in(db, "SELECT id, type, value, person_id FROM identifiers "
+                          "WHERE person_id IN", sorted(person_ids))
+    for row in rows:
+        out[row.person_id][row.id] = Ident(row.type, row.value)
     return out
 
 
 def person_keys(db: Connection, person_ids: set[int]) -> dict[int, str | None]:
-    out: dict[int, str | None] = {}
-    for part in chunks(sorted(person_ids)):
-        for row in db.execute(select(persons.c.id, persons.c.last_key)
-                              .where(persons.c.id.in_(part))):
-            out[row.id] = row.last_key
-    return out
+    rows = _select_in(db, "SELECT id, last_key FROM persons WHERE id IN", sorted(person_ids))
+    return {r.id: r.last_key for r in rows}
 
 
 def forbidden_pairs(db: Connection, ident_ids: set[int]) -> set[frozenset[int]]:
     """Identifier pairs an admin separated (edges revoked by an unmerge)."""
+    if not db.exec_driver_sql(
+        "SELECT 1 FROM identity_edges WHERE revoked_reason = 'unmerge' LIMIT 1"
+    ).first():
+        return set()
     pairs: set[frozenset[int]] = set()
     for part in chunks(sorted(ident_ids)):
         rows = db.execute(select(edges.c.a_id, edges.c.b_id).where(
@@ -74,31 +92,20 @@ def forbidden_pairs(db: Connection, ident_ids: set[int]) -> set[frozenset[int]]:
 
 
 def create_persons(db: Connection, count: int) -> list[int]:
+    if count == 0:
+        return []
     now = utcnow()
-    ids = []
-    for _ in range(count):
-        result = db.execute(persons.insert().values(created_at=now))
-        assert result.inserted_primary_key is not None
-        ids.append(int(result.inserted_primary_key[0]))
-    return ids
+    stmt = persons.insert().returning(persons.c.id, sort_by_parameter_order=True)
+    return [int(r.id) for r in db.execute(stmt, [{"created_at": now}] * count)]
 
 
 def set_person(db: Connection, assignment: dict[int, int]) -> None:
     """identifier id → person id, in bulk."""
-    if not assignment:
-        return
-    stmt = (update(identifiers).where(identifiers.c.id == bindparam("ident"))
-            .values(person_id=bindparam("person")))
-    db.execute(stmt, [{"ident": i, "person": p} for i, p in assignment.items()])
+    bulk_update(db, identifiers, "person_id", assignment)
 
 
 def set_last_keys(db: Connection, table: Any, keys: dict[int, str]) -> None:
-    if not keys:
-        return
-    newer = or_(table.c.last_key.is_(None), table.c.last_key < bindparam("key"))
-    stmt = (update(table).where(table.c.id == bindparam("row_id"), newer)
-            .values(last_key=bindparam("key")))
-    db.execute(stmt, [{"row_id": i, "key": k} for i, k in keys.items()])
+    bulk_update(db, table, "last_key", keys, only_if_greater=True)
 
 
 def mark_merged(db: Connection, absorbed: dict[int, int]) -> None:
@@ -113,6 +120,5 @@ def mark_merged(db: Connection, absorbed: dict[int, int]) -> None:
         db.execute(update(persons).where(persons.c.merged_into == old).values(merged_into=new))
 
 
-def insert_observations(db: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        db.execute(observations.insert(), rows)
+def insert_observations(db: Connection, rows: list[tuple[int, int, str]]) -> None:
+    bulk_insert(db, observations, ("event_id", "identifier_id", "status"), rows)

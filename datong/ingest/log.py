@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select
 
 from datong.ingest.tables import events, quarantine
 from datong.store.database import is_postgres
-from datong.store.types import json_dumps
+from datong.store.types import json_dumps, sqlite_time
 
 # Called in the same transaction with the rows that were new (each with its "id"): how later
 # domains (identity, loyalty) keep their state in step with the log.
@@ -75,7 +75,7 @@ def _insert_sqlite(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple
         if value is None:
             return None
         if value not in texts:
-            texts[value] = _sqlite_time(value)
+            texts[value] = sqlite_time(value)
         return texts[value]
 
     # Column by column, so that the conversions run through map() rather than a Python loop.
@@ -115,8 +115,3 @@ def _copy_postgres(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple
     ).all()
     db.exec_driver_sql("DROP TABLE _bulk_events")
     return [tuple(r) for r in returned]
-
-
-def _sqlite_time(value: datetime) -> str:
-    """The text SQLAlchemy stores for a UTCDateTime on SQLite (naive UTC, microseconds)."""
-    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -11,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 
 from datong.settings import Settings
-from datong.store.types import json_dumps
+from datong.store.types import json_dumps, sqlite_time
 
 
 def create_db_engine(settings: Settings, *, pool: bool = True) -> Engine:
@@ -35,6 +36,9 @@ def create_db_engine(settings: Settings, *, pool: bool = True) -> Engine:
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
+        # No server-side prepared statements: a generic plan made while a table was small
+        # (a seq scan) would stick as the table grows.
+        connect_args={"prepare_threshold": None},
     )
 
 
@@ -86,3 +90,70 @@ def open_store(settings: Settings) -> Engine:
     engine = create_db_engine(settings)
     upgrade(engine)
     return engine
+
+
+def mark(conn: Connection) -> str:
+    """The driver's positional placeholder: `?` for sqlite3, `%s` for psycopg."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def driver_value(conn: Connection, value: Any) -> Any:
+    """A Python value as the driver takes it in a raw statement, stored as SQLAlchemy would."""
+    if isinstance(value, datetime):
+        return sqlite_time(value) if conn.dialect.name == "sqlite" else value
+    if isinstance(value, dict | list):
+        return json_dumps(value)
+    return value
+
+
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """Many rows through the driver, skipping SQLAlchemy's per-value processing: COPY on
+    PostgreSQL, `executemany` on SQLite. For hot paths (ingest hooks)."""
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    # Only columns that hold datetimes or JSON need converting; the first row tells which.
+    convert = [i for i, v in enumerate(rows[0]) if isinstance(v, datetime | dict | list)]
+    if convert:
+        rows = [tuple(driver_value(conn, v) if i in convert else v for i, v in enumerate(row))
+                for row in rows]
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+                         [tuple(row) for row in rows])
+
+
+def bulk_update(conn: Connection, table: Table, column: str, values: dict[int, Any],
+                *, only_if_greater: bool = False) -> None:
+    """`UPDATE table SET column = value WHERE id = key` for many keys at once (optionally
+    only where the stored value is NULL or smaller). PostgreSQL: COPY into a temporary table
+    and one UPDATE ... FROM, instead of a round trip per row."""
+    if not values:
+        return
+    guard = f" AND (t.{column} IS NULL OR t.{column} < v.value)" if only_if_greater else ""
+    if conn.dialect.name != "postgresql":
+        guard = guard.replace("t.", "").replace("v.value", "?")
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {column} = ? WHERE id = ?{guard}",
+            [(v, k, v) if only_if_greater else (v, k) for k, v in values.items()])
+        return
+    stage = f"_update_{table.name}_{column}"
+    kind = table.c[column].type.compile(dialect=conn.dialect)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (id bigint, value {kind}) "
+                    "ON COMMIT DELETE ROWS")
+        cur.execute(f"TRUNCATE {stage}")
+        with cur.copy(f"COPY {stage} (id, value) FROM STDIN") as copy:
+            for key, value in values.items():
+                copy.write_row((key, value))
+        cur.execute(f"UPDATE {table.name} t SET {column} = v.value FROM {stage} v "
+                    f"WHERE t.id = v.id{guard}")

@@ -46,3 +46,8 @@ def json_dumps(value: Any) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def sqlite_time(value: datetime) -> str:
+    """The text a UTCDateTime is stored as on SQLite (naive UTC, microseconds)."""
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
