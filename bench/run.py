@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each in its own process, against its baseline.
 
-    python -m bench.run [--only ingest,import,lake,demo,febrl] [--quick]
+    python -m bench.run [--only ingest,import,lake,demo,febrl,graph] [--quick]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ SUITES = {
     "lake": ["bench.lake_bench"],
     "demo": ["bench.demo_load", "--size", "medium"],
     "febrl": ["bench.febrl_eval"],
+    "graph": ["bench.identity_graph_bench"],
 }
 QUICK = {
     "ingest": ["--batches", "300"],
@@ -22,6 +23,7 @@ QUICK = {
     "demo": [],
     "import": [],
     "febrl": ["--datasets", "1"],
+    "graph": ["--edges", "1000000", "--rebuild-edges", "200000"],
 }
 
 

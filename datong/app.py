@@ -13,9 +13,11 @@ from datong import __version__
 from datong.analytics.routes import router as analytics_router
 from datong.api.errors import install_error_handlers
 from datong.api.routes import router as api_router
+from datong.identity.suggestions.routes import router as suggestions_router
 from datong.ingest.routes import router as tracking_router
 from datong.lake.scheduler import start_periodic_sync
 from datong.lake.status import lake_status
+from datong.profiles.routes import router as profiles_router
 from datong.runtime import Runtime
 from datong.settings import Settings
 from datong.web.routes import router as web_router
@@ -41,6 +43,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(tracking_router)
     app.include_router(api_router)
     app.include_router(analytics_router)
+    app.include_router(suggestions_router)
+    app.include_router(profiles_router)
     app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from datong import __version__
-from datong.commands import admin, common, demo, imports, lake, server
+from datong.commands import admin, common, demo, identity, imports, lake, profiles, server
 from datong.commands.common import errors
 from datong.errors import DatongError
 
@@ -21,6 +21,8 @@ app.add_typer(admin.stores_app, name="stores")
 app.add_typer(admin.staff_app, name="staff")
 app.add_typer(server.db_app, name="db")
 app.add_typer(lake.lake_app, name="lake")
+app.add_typer(identity.identity_app, name="identity")
+app.add_typer(profiles.profiles_app, name="profiles")
 app.command("serve")(server.serve)
 app.command("demo")(demo.demo)
 app.command("import")(imports.import_file)

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from datong.errors import ConfigError
 from datong.identity.rules import RuleOverride, Rules, build_rules
+from datong.profiles.rules import DEFAULT_TAG_RULES, TagRule
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-change-me"})
 
@@ -78,6 +79,13 @@ class Settings(BaseSettings):
         0.9, gt=0, lt=1,
         description="Match probability from which two persons without a shared identifier "
         "are suggested as one for an admin to review (never merged automatically).",
+    )
+
+    profile_tag_rules: list[TagRule] = Field(
+        default_factory=lambda: list(DEFAULT_TAG_RULES),
+        description="JSON: tags given by rule over computed traits, e.g. "
+        '[{"name": "vip", "when": {"spend_total_gte": 500000}}]; conditions are a computed '
+        "trait name, optionally suffixed _gte, _lte, _gt or _lt.",
     )
 
     @field_validator("phone_region")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from datong.api.deps import AdminPrincipal, DbDep, ReadDbDep, RuntimeDep
+from datong.errors import Invalid
 from datong.ingest import events as event_log
 from datong.ingest import quarantine
 from datong.ingest.schemas import EventFilters, Page, QuarantinePublic
@@ -82,8 +83,13 @@ def get_sources(db: ReadDbDep, _: AdminPrincipal) -> list[dict[str, Any]]:
 
 @router.post("/sources", status_code=201)
 def post_source(
-    db: DbDep, _: AdminPrincipal, name: Annotated[str, Body()], channel: Annotated[str, Body()]
+    db: DbDep, runtime: RuntimeDep, _: AdminPrincipal, name: Annotated[str, Body()],
+    channel: Annotated[str, Body()], user_id_type: Annotated[str, Body()] = "user_id",
 ) -> dict[str, Any]:
     """Create a source; the answer holds its write key, shown only this once."""
-    source, key = create_source(db=db, name=name, channel=channel)
-    return {"id": source.id, "name": source.name, "channel": source.channel, "write_key": key}
+    if user_id_type not in runtime.settings.rules.by_type:
+        raise Invalid(f"user_id_type must be one of {', '.join(runtime.settings.rules.by_type)}",
+                      field="user_id_type")
+    source, key = create_source(db=db, name=name, channel=channel, user_id_type=user_id_type)
+    return {"id": source.id, "name": source.name, "channel": source.channel,
+            "user_id_type": source.user_id_type, "write_key": key}

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from datong.auth.tokens import create_token, list_tokens, revoke_token
-from datong.commands.common import console, fail, transaction
+from datong.commands.common import console, fail, settings, transaction
 from datong.ingest.sources import create_source, list_sources
 from datong.staff.service import create_staff, list_staff
 from datong.stores.schemas import StoreCreate, parse_hours
@@ -39,10 +39,16 @@ def _store_id(code: str | None) -> int | None:
 def sources_add(
     name: str,
     channel: Annotated[str, typer.Option(help="online or offline")] = "online",
+    user_id_type: Annotated[str, typer.Option(
+        help="identifier type of this source's userId, e.g. member_id for a POS")] = "user_id",
 ) -> None:
     """Create a source; its write key is printed as the last line."""
+    if user_id_type not in settings().rules.by_type:
+        known = ", ".join(settings().rules.by_type)
+        raise fail(f"user_id_type must be one of {known}, not {user_id_type!r}")
     with transaction() as db:
-        source, key = create_source(db=db, name=name, channel=channel)
+        source, key = create_source(db=db, name=name, channel=channel,
+                                    user_id_type=user_id_type)
     console.print(f"source {source.name} ({source.channel}) created; its write key:")
     typer.echo(key)
 

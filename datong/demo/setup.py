@@ -59,7 +59,8 @@ def ensure_setup(*, db: Connection, stores: tuple[StoreSpec, ...],
             setup.sources[name] = get_source(db=db, name=name)
         except NotFound:
             setup.sources[name], setup.write_keys[name] = create_source(
-                db=db, name=name, channel=channel)
+                db=db, name=name, channel=channel,
+                user_id_type="member_id" if channel == "offline" else "user_id")
     if not any(t["name"] == ADMIN_TOKEN_NAME for t in list_tokens(db=db)):
         setup.admin_token = create_token(db=db, name=ADMIN_TOKEN_NAME, role="admin")
     return setup

@@ -89,6 +89,7 @@ STORES: tuple[StoreSpec, ...] = tuple(
 ONLINE_CITIES = ("郑州", "长沙", "厦门", "青岛", "合肥", "昆明", "大连", "宁波")
 
 # (name, channel, what it stands for)
+# name, channel, description; the offline systems know customers by member number.
 SOURCES: tuple[tuple[str, str, str], ...] = (
     ("app", "online", "the brand's iOS/Android app"),
     ("mini-program", "online", "the WeChat mini-program shop"),

@@ -4,7 +4,8 @@ Domain code builds Ibis expressions on `events()` and runs them with `execute`, 
 once in `SQL_DIALECT` and runs it with `sql`. Either way the engine receives SQL in its own
 dialect: Ibis compiles the expressions, SQLGlot transpiles the SQL. What differs between
 engines lives in their classes: a session, exposing the lake's files as the `events` table,
-running SQL, and the few primitives Ibis does not compile portably.
+running SQL, and the few primitives Ibis does not compile portably (a time zone's local date,
+connected components of a graph).
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ class AnalyticsEngine(ABC):
     @abstractmethod
     def local_date(self, timestamp: ir.TimestampValue, zone: str) -> ir.DateValue:
         """The calendar date of a UTC timestamp in the time zone `zone`."""
+
+    @abstractmethod
+    def connected_components(self, edges: pa.Table) -> pa.Table:
+        """The connected components of the undirected graph whose edges are the int64 columns
+        `src` and `dst`: a table (node int64, component int64) with one row per node of an
+        edge, where component is the smallest node id in the component, so that every engine
+        gives the same table for the same graph (rows in any order)."""
 
     @abstractmethod
     def _expose(self, files: list[Path]) -> None:

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from datong.engines.base import AnalyticsEngine
+from datong.engines.components import components_in_memory
 from datong.lake.schema import EVENTS_SCHEMA
 
 
@@ -59,6 +60,11 @@ class DuckDBEngine(AnalyticsEngine):
 
     def local_date(self, timestamp: ir.TimestampValue, zone: str) -> ir.DateValue:
         return _at_zone()(zone, timestamp).date()
+
+    def connected_components(self, edges: pa.Table) -> pa.Table:
+        # DuckDB has no graph kernel, and label propagation in SQL needs a join per round (see
+        # docs/identity.md); in process, the edges' Arrow buffers go to scipy's C kernel as is.
+        return components_in_memory(edges)
 
     def _expose(self, files: list[Path]) -> None:
         duck = self._session()

@@ -42,9 +42,9 @@ def _app_scope(event: dict[str, Any], traits: dict[str, Any]) -> str:
     return str(name or "default")
 
 
-def _candidates(event: dict[str, Any]) -> list[tuple[str, object]]:
+def _candidates(event: dict[str, Any], user_id_type: str) -> list[tuple[str, object]]:
     found: list[tuple[str, object]] = [
-        ("user_id", event.get("user_id")), ("device_id", event.get("anonymous_id"))]
+        (user_id_type, event.get("user_id")), ("device_id", event.get("anonymous_id"))]
     context = event.get("context") or {}
     extra = event.get("extra") or {}
     if event.get("type") == "alias":
@@ -61,12 +61,13 @@ def _candidates(event: dict[str, Any]) -> list[tuple[str, object]]:
     return found
 
 
-def extract(event: dict[str, Any], rules: Rules) -> Found:
-    """The normalised identifiers of an event row (as stored in `events`)."""
+def extract(event: dict[str, Any], rules: Rules, user_id_type: str = "user_id") -> Found:
+    """The normalised identifiers of an event row (as stored in `events`); the userId is of
+    `user_id_type`, its source's setting."""
     scope = None
     linkable: set[Ident] = set()
     blocked: set[Ident] = set()
-    for type_, raw in _candidates(event):
+    for type_, raw in _candidates(event, user_id_type):
         if raw is None or type_ not in rules.by_type:
             continue
         value = rules.normalise(type_, raw)

@@ -22,7 +22,7 @@ from datong.identity.extract import Found, Ident, extract
 from datong.identity.graph import Decision, Graph
 from datong.identity.rules import Rules
 from datong.identity.tables import conflicts, edges, identifiers, merges, observations, persons
-from datong.ingest.tables import events
+from datong.ingest.tables import events, sources
 from datong.store.database import bulk_insert
 from datong.store.types import utcnow
 
@@ -45,11 +45,15 @@ class IdentityResolver:
     def __init__(self, rules: Rules, listeners: Sequence[PersonListener] = ()) -> None:
         self.rules = rules
         self.listeners = list(listeners)
+        self._user_id_types: dict[int, str] = {}
 
     def __call__(self, db: Connection, rows: list[dict[str, Any]]) -> None:
+        kinds = self._user_id_types
+        if any(row["source_id"] not in kinds for row in rows):
+            kinds.update(source_user_id_types(db))
         items = []
         for row in rows:
-            found = extract(row, self.rules)
+            found = extract(row, self.rules, kinds.get(row["source_id"], "user_id"))
             if found.linkable or found.blocked:
                 items.append(Item(event_key(row), row["id"], found))
         if items:
@@ -260,12 +264,18 @@ def _assignment(db: Connection, ident_ids: set[int]) -> dict[int, int | None]:
     return out
 
 
+def source_user_id_types(db: Connection) -> dict[int, str]:
+    return {r.id: r.user_id_type for r in db.execute(select(sources.c.id, sources.c.user_id_type))}
+
+
 def _load_items(db: Connection, event_ids: set[int], rules: Rules) -> list[Item]:
+    kinds = source_user_id_types(db)
     items = []
     for part in store.chunks(sorted(event_ids)):
         for row in db.execute(select(events).where(events.c.id.in_(part))).mappings():
             data = dict(row)
-            items.append(Item(event_key(data), data["id"], extract(data, rules)))
+            found = extract(data, rules, kinds.get(data["source_id"], "user_id"))
+            items.append(Item(event_key(data), data["id"], found))
     return items
 
 

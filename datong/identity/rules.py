@@ -46,6 +46,8 @@ COMMON_JUNK = frozenset({
     "test", "guest", "default", "00000000-0000-0000-0000-000000000000",
 })
 _JUNK_PHONE = re.compile(r"^(\d)\1+$|^1[3-9]\d0{7,}$|^1[3-9]\d{1,2}(\d)\2{7,}$")
+# Numbers typed at tills for customers who decline to give theirs (carrier hotlines).
+PLACEHOLDER_PHONES = frozenset({"+8613800138000", "+8610086", "+8610010", "+8610000"})
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def _phone(rules: Rules, text: str) -> str | None:
         return None
     if _JUNK_PHONE.match(str(number.national_number)):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None if e164 in PLACEHOLDER_PHONES else e164
 
 
 def _email(rules: Rules, text: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -21,10 +22,17 @@ class Source:
     id: int
     name: str
     channel: str
+    user_id_type: str = "user_id"
 
 
-def create_source(*, db: Connection, name: str, channel: str) -> tuple[Source, str]:
-    """Create a source; return it with its write key (shown once, stored hashed)."""
+def create_source(
+    *, db: Connection, name: str, channel: str, user_id_type: str = "user_id"
+) -> tuple[Source, str]:
+    """Create a source; return it with its write key (shown once, stored hashed).
+    `user_id_type` is the identifier type its userId carries (e.g. member_id for a POS)."""
+    if not re.fullmatch(r"[a-z][a-z_]{1,19}", user_id_type):
+        raise Invalid(f"user_id_type must be an identifier type such as member_id, "
+                      f"not {user_id_type!r}", field="user_id_type")
     if channel not in CHANNELS:
         raise Invalid(f"channel must be online or offline, not {channel!r}", field="channel")
     if not name.strip():
@@ -35,18 +43,18 @@ def create_source(*, db: Connection, name: str, channel: str) -> tuple[Source, s
     result = db.execute(
         sources.insert().values(
             name=name, channel=channel, write_key_hash=hash_secret(key),
-            write_key_prefix=key[:8], created_at=utcnow(),
+            write_key_prefix=key[:8], user_id_type=user_id_type, created_at=utcnow(),
         )
     )
     assert result.inserted_primary_key is not None
-    return Source(int(result.inserted_primary_key[0]), name, channel), key
+    return Source(int(result.inserted_primary_key[0]), name, channel, user_id_type), key
 
 
 def get_source(*, db: Connection, name: str) -> Source:
     row = db.execute(select(sources).where(sources.c.name == name)).first()
     if row is None:
         raise NotFound(f"no source named {name!r}", field="source")
-    return Source(row.id, row.name, row.channel)
+    return Source(row.id, row.name, row.channel, row.user_id_type)
 
 
 def list_sources(*, db: Connection) -> list[dict[str, object]]:
@@ -85,4 +93,4 @@ class WriteKeyCache:
             ).first()
         if row is None or row.disabled_at is not None:
             return None
-        return Source(row.id, row.name, row.channel)
+        return Source(row.id, row.name, row.channel, row.user_id_type)

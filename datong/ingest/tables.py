@@ -11,6 +11,8 @@ sources = Table(
     Column("channel", String(10), nullable=False),  # online | offline
     Column("write_key_hash", String(64), nullable=False, unique=True),
     Column("write_key_prefix", String(12), nullable=False),
+    # The identifier type of this source's userId: a POS keyed by member number says member_id.
+    Column("user_id_type", String(20), nullable=False, server_default="user_id"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime, nullable=True),
 )

@@ -50,4 +50,6 @@ def utcnow() -> datetime:
 
 def sqlite_time(value: datetime) -> str:
     """The text a UTCDateTime is stored as on SQLite (naive UTC, microseconds)."""
-    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -22,6 +22,7 @@ from datong.identity.suggestions.schemas import (
     SuggestionRun,
 )
 from datong.identity.suggestions.tables import STATUSES
+from datong.pipeline import person_listeners
 
 router = APIRouter(prefix="/api/v1/identity/suggestions", tags=["identity"])
 
@@ -59,7 +60,8 @@ def post_accept(
     db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, suggestion_id: int
 ) -> SuggestionReviewed:
     """Merge the two persons (the identity rules may still refuse: 409) and mark it so."""
-    merge = partial(identity.merge_persons, rules=runtime.settings.rules)
+    merge = partial(identity.merge_persons, rules=runtime.settings.rules,
+                    listeners=person_listeners(runtime.settings))
     row = service.accept_suggestion(db=db, suggestion_id=suggestion_id,
                                     actor=principal.name, merge=merge)
     return SuggestionReviewed(**_public(row, _traits_of(db, row)).model_dump(),

@@ -1,0 +1,61 @@
+"""/api/v1/profiles: read by admins and marketers; unmerge by admins."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from datong.api.deps import AdminPrincipal, DbDep, MarketerPrincipal, ReadDbDep, RuntimeDep
+from datong.identity import service as identity
+from datong.pipeline import person_listeners
+from datong.profiles import service
+from datong.profiles.schemas import TagCreate, UnmergeRequest
+from datong.profiles.tags import add_tag, remove_tag
+
+router = APIRouter(prefix="/api/v1/profiles", tags=["profiles"])
+
+
+@router.get("/{key}")
+def get_profile(db: ReadDbDep, runtime: RuntimeDep, _: MarketerPrincipal,
+                key: str) -> dict[str, Any]:
+    """A profile by person id (`123`) or identifier (`phone:138 1234 5678`)."""
+    return service.get_profile(db=db, rules=runtime.settings.rules, key=key)
+
+
+@router.get("/{person_id}/timeline")
+def get_timeline(db: ReadDbDep, _: MarketerPrincipal, person_id: int,
+                 cursor: str | None = None, limit: Annotated[int, Query()] = 50
+                 ) -> dict[str, Any]:
+    return service.timeline(db=db, person_id=person_id, cursor=cursor, limit=limit)
+
+
+@router.get("/{person_id}/merges")
+def get_merges(db: ReadDbDep, _: MarketerPrincipal, person_id: int) -> dict[str, Any]:
+    identity.current_person(db=db, person_id=person_id)  # 404 for an unknown person
+    return {"person_id": person_id,
+            "data": identity.merge_history(db=db, person_id=person_id)}
+
+
+@router.post("/{person_id}/unmerge")
+def post_unmerge(db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, person_id: int,
+                 body: UnmergeRequest) -> dict[str, Any]:
+    """Split a person by revoking an edge or detaching an identifier; profiles follow."""
+    return identity.unmerge(
+        db=db, person_id=person_id, edge_id=body.edge_id, identifier=body.identifier,
+        rules=runtime.settings.rules, actor=principal.name,
+        listeners=person_listeners(runtime.settings))
+
+
+@router.post("/{person_id}/tags", status_code=201)
+def post_tag(db: DbDep, principal: MarketerPrincipal, person_id: int,
+             body: TagCreate) -> dict[str, Any]:
+    person = identity.current_person(db=db, person_id=person_id)
+    add_tag(db=db, person_id=person, tag=body.tag, actor=principal.name)
+    return {"person_id": person, "tag": body.tag.strip(), "source": "manual"}
+
+
+@router.delete("/{person_id}/tags/{tag}", status_code=204)
+def delete_tag(db: DbDep, _: MarketerPrincipal, person_id: int, tag: str) -> None:
+    person = identity.current_person(db=db, person_id=person_id)
+    remove_tag(db=db, person_id=person, tag=tag)
