@@ -15,7 +15,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 # A shop's active users in the window, each on their own device: after the first round
 # every event comes from a known person, as in a live stream.
