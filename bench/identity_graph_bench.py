@@ -321,7 +321,7 @@ def bench_rebuild(edges: int, wrong: int) -> list[dict[str, Any]]:
         data_dir = Path(tmp) / "data"
         loaded = _load_store(data_dir, edges)
         print(json.dumps({"bench": "rebuild_load", **loaded}), flush=True)
-        runs = [("check", False, 0), ("check, warm cache", False, 0),
+        runs = [("check", False, 0), ("check again", False, 0),
                 (f"repair {wrong:,} wrong", True, wrong)]
         for label, apply, corrupt in runs:
             if corrupt:

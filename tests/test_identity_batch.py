@@ -192,6 +192,20 @@ def test_tangled_persons_and_identifiers_without_one(
     assert rebuild(engine, analytics).differing == 0
 
 
+def test_an_edge_to_a_missing_identifier_still_links(
+    engine: Engine, analytics: AnalyticsEngine
+) -> None:
+    with engine.begin() as db:
+        ids = graph(db, {"p": ["a"], "q": ["b"]}, chains=[])
+        link(db, ids["a"], 10**6)
+        link(db, 10**6, ids["b"])
+    p = person_of(engine, "a")
+    report = rebuild(engine, analytics, apply=True)
+    assert (report.clusters, report.identifiers, report.edges) == (1, 2, 2)
+    assert (report.differing, report.new_persons) == (1, 0)  # tie: the smaller person stays
+    assert person_sets(engine) == {frozenset("ab")} and person_of(engine, "b") == p
+
+
 def test_batch_rebuild_equals_incremental_resolution(
     client: TestClient, cast: Cast, engine: Engine, analytics: AnalyticsEngine
 ) -> None:

@@ -25,8 +25,8 @@ identity_app = typer.Typer(
 )
 
 _STAGES = {
-    "edges": "reading edges", "identifiers": "reading identifiers",
-    "components": "connected components", "compare": "comparing persons",
+    "edges": "reading edges", "components": "connected components",
+    "identifiers": "reading identifiers", "compare": "comparing persons",
     "apply": "repairing identifiers",
 }
 
@@ -42,10 +42,12 @@ def identity_rebuild(
     engine and compare them with the incremental result (--apply repairs differences)."""
     from datong.engines import create_engine
     from datong.identity.batch import rebuild_identity
+    from datong.pipeline import person_listeners
 
     with create_engine(settings()) as analytics, _progress(shown=not as_json) as progress:
         report = rebuild_identity(
-            engine=engine(), analytics=analytics, apply=apply, progress=progress)
+            engine=engine(), analytics=analytics, apply=apply, progress=progress,
+            listeners=person_listeners(settings()))
     if as_json:
         typer.echo(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
         return

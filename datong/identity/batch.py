@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 
 from datong.engines.base import AnalyticsEngine
 from datong.engines.components import int64_numpy
+from datong.errors import Conflict
 from datong.identity.changes import PersonListener
 from datong.identity.regroup import NO_PERSON, Regrouping, regroup
 from datong.identity.repair import write_regrouping
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     Ids = npt.NDArray[np.int64]
     Mask = npt.NDArray[np.bool_]
 
-# (stage, done, total): stages are edges, identifiers, components, compare, apply.
+# (stage, done, total): stages are edges, components, identifiers, compare, apply.
 Progress = Callable[[str, int, int], None]
 
 STREAM_ROWS = 100_000
@@ -112,15 +113,18 @@ def _plan(db: Connection, analytics: AnalyticsEngine, report: Progress) -> tuple
     edge_total = int(db.execute(select(func.count()).select_from(edges).where(live)).scalar_one())
     src, dst = _stream_pairs(db, select(edges.c.a_id, edges.c.b_id).where(live), edge_total,
                              lambda done: report("edges", done, edge_total))
+    report("components", 0, 1)
+    component = _components(analytics, src, dst)
+    del src, dst  # before the identifiers are read: the peak is the larger of the two
+    report("components", 1, 1)
     ident_total = int(db.execute(select(func.count()).select_from(identifiers)).scalar_one())
     person = func.coalesce(identifiers.c.person_id, NO_PERSON)
     ids, persons = _stream_pairs(db, select(identifiers.c.id, person), ident_total,
                                  lambda done: report("identifiers", done, ident_total))
-    report("components", 0, 1)
-    component = _components(analytics, src, dst)
-    report("components", 1, 1)
     report("compare", 0, 1)
-    plan = regroup(*_graph_members(ids, persons, *component))
+    members = _graph_members(ids, persons, *component)
+    del ids, persons, component
+    plan = regroup(*members)
     report("compare", 1, 1)
     return edge_total, plan
 
@@ -140,7 +144,7 @@ def _stream_pairs(db: Connection, query: Select[Any], total: int,
         done = 0
         while rows := cursor.fetchmany(STREAM_ROWS):
             if done + len(rows) > total:
-                raise RuntimeError("the identity graph changed while it was read")
+                raise Conflict("the identity graph changed while it was read; run it again")
             block = np.fromiter(chain.from_iterable(rows), np.int64, count=2 * len(rows))
             first[done : done + len(rows)] = block[0::2]
             second[done : done + len(rows)] = block[1::2]
@@ -172,17 +176,19 @@ def _graph_members(ids: Ids, person: Ids, node: Ids, component: Ids
         ids, person = ids[order], person[order]
     real = np.ones(len(ids), dtype=np.bool_)
     at = np.searchsorted(ids, node)  # both ascending: one pass
-    found = at < len(ids)
-    found[found] = ids[at[found]] == node[found]
+    found = (ids[np.minimum(at, len(ids) - 1)] == node if len(ids)
+             else np.zeros(len(node), dtype=np.bool_))
     if not found.all():
-        missing = node[~found]
-        ids, person, real = _with(ids, person, real, missing)
+        ids, person, real = _with(ids, person, real, node[~found])
         at = np.searchsorted(ids, node)
+    del found
     own = ids.copy()
     own[at] = component
-    on_edge = np.zeros(len(ids), dtype=np.bool_)
-    on_edge[at] = True
-    keep = on_edge | (person != NO_PERSON)
+    keep = person != NO_PERSON
+    keep[at] = True
+    del at
+    if keep.all():  # the usual case: every identifier has a person; no copies
+        return ids, person, own, real
     return ids[keep], person[keep], own[keep], real[keep]
 
 
