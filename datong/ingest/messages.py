@@ -118,7 +118,7 @@ def _event_name(kind: str, msg: dict[str, Any]) -> str | None:
     return name
 
 
-def _channel(source: Source, properties: dict[str, Any] | None) -> str:
+def event_channel(source: Source, properties: dict[str, Any] | None) -> str:
     hint = properties.get("channel") if properties else None
     if isinstance(hint, str):
         hint = hint.lower()
@@ -129,7 +129,7 @@ def _channel(source: Source, properties: dict[str, Any] | None) -> str:
     return source.channel
 
 
-def _store_code(properties: dict[str, Any] | None) -> str | None:
+def store_code(properties: dict[str, Any] | None) -> str | None:
     if not properties:
         return None
     value = properties.get("store_id", properties.get("store_code"))
@@ -179,8 +179,8 @@ def normalize(msg: Any, kind: str | None, arrival: Arrival) -> dict[str, Any]:
         "event": event,
         "user_id": user_id,
         "anonymous_id": anon,
-        "channel": _channel(arrival.source, properties),
-        "store_code": _store_code(properties),
+        "channel": event_channel(arrival.source, properties),
+        "store_code": store_code(properties),
         "timestamp": timestamp,
         "original_timestamp": original,
         "sent_at": sent_at,

@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from datong.ingest.messages import OFFLINE_VALUES, ONLINE_VALUES
+from datong.ingest.messages import event_channel as _channel
+from datong.ingest.messages import store_code as _store_code
 from datong.ingest.sources import Source
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -62,21 +63,3 @@ def _row(common: Batch, line: int, lines: int, message_id: str, event: str | Non
     }
 
 
-def _channel(source: Source, properties: dict[str, Any] | None) -> str:
-    """As for tracked messages: a `channel` property of store/pos/... makes an event offline."""
-    hint = properties.get("channel") if properties else None
-    if isinstance(hint, str):
-        if hint.lower() in OFFLINE_VALUES:
-            return "offline"
-        if hint.lower() in ONLINE_VALUES:
-            return "online"
-    return source.channel
-
-
-def _store_code(properties: dict[str, Any] | None) -> str | None:
-    if not properties:
-        return None
-    value = properties.get("store_id", properties.get("store_code"))
-    if value is None or isinstance(value, bool) or not isinstance(value, str | int):
-        return None
-    return str(value)[:32]
