@@ -334,9 +334,10 @@ def _log_regrouping(db: Connection, graph: Graph, before: dict[int, int | None],
             changes.append(PersonChange("split", old, tuple(sorted(news - {old}))))
             if old not in news:
                 absorbed[old] = keep
+    alive = set(after.values())
     for new, olds in sorted(old_of_new.items()):
         if len(olds - {new}) > 0 and new in olds:
-            gone = tuple(sorted(o for o in olds - {new} if o not in {n for n in after.values()}))
+            gone = tuple(sorted(o for o in olds - {new} if o not in alive))
             if gone:
                 changes.append(PersonChange("merged", new, gone))
                 absorbed.update({o: new for o in gone})
