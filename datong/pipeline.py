@@ -1,4 +1,6 @@
-"""What runs on every newly stored event, in the ingest transaction, in this order."""
+"""How the domains are wired together: what runs on every newly stored event, in the ingest
+transaction and in this order; who follows persons through merges and splits; who hears of
+each domain event."""
 
 from __future__ import annotations
 
@@ -7,17 +9,25 @@ from collections.abc import Sequence
 from datong.identity.changes import PersonListener
 from datong.identity.resolver import IdentityResolver
 from datong.ingest.log import EventHook
+from datong.outbox.identity import PersonChangeEvents
+from datong.outbox.service import Outbox
 from datong.profiles.hook import ProfileHook, ProfileListener
 from datong.settings import Settings
 
 
+def outbox(settings: Settings) -> Outbox:
+    """The domain event outbox with every in-process subscriber registered."""
+    return Outbox()
+
+
+def person_listeners(settings: Settings, events: Outbox | None = None) -> list[PersonListener]:
+    """What follows persons through merges and splits, wherever they happen (ingest, unmerge,
+    accepted suggestions): profiles, then the domain event log."""
+    return [ProfileListener(settings.profile_tag_rules),
+            PersonChangeEvents(events or outbox(settings))]
+
+
 def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = ()) -> list[EventHook]:
     """Identity first (later hooks read the person of each event), then the rest."""
-    profiles = ProfileListener(settings.profile_tag_rules)
-    return [IdentityResolver(settings.rules, [profiles, *listeners]),
+    return [IdentityResolver(settings.rules, [*person_listeners(settings), *listeners]),
             ProfileHook(settings.profile_tag_rules)]
-
-
-def person_listeners(settings: Settings) -> list[PersonListener]:
-    """What follows persons through merges and splits made outside ingest (unmerge, merge)."""
-    return [ProfileListener(settings.profile_tag_rules)]

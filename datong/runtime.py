@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from datong.ingest.log import EventHook
 from datong.ingest.sources import WriteKeyCache
 from datong.ingest.writer import GroupWriter
-from datong.pipeline import event_hooks
+from datong.outbox.service import Outbox
+from datong.pipeline import event_hooks, outbox
 from datong.settings import Settings
 from datong.store.database import open_store
 
@@ -22,6 +23,7 @@ class Runtime:
     engine: Engine
     writer: GroupWriter
     write_keys: WriteKeyCache
+    outbox: Outbox
     background: list[Any] = field(default_factory=list)
 
     @classmethod
@@ -34,7 +36,7 @@ class Runtime:
             retry_after=settings.ingest_retry_after,
             hooks=event_hooks(settings) if hooks is None else hooks,
         )
-        return cls(settings, engine, writer, WriteKeyCache(engine))
+        return cls(settings, engine, writer, WriteKeyCache(engine), outbox(settings))
 
     def start(self) -> None:
         self.writer.start()

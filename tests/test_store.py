@@ -12,12 +12,12 @@ from sqlalchemy import Engine, select
 from datong.ingest.sources import create_source
 from datong.ingest.tables import events
 from datong.store.database import insert_ignore
-from datong.store.migrate import current_revision, head_revision, upgrade
+from datong.store.migrate import current_revisions, head_revisions, upgrade
 from datong.store.schema import metadata
 
 
 def test_migrations_match_the_table_definitions(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
@@ -25,7 +25,7 @@ def test_migrations_match_the_table_definitions(engine: Engine) -> None:
 
 def test_upgrade_twice_is_a_no_op(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
 
 
 def _event(source_id: int, message_id: str, when: datetime) -> dict[str, object]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from datong.commands.common import console, engine, settings
-from datong.store.migrate import current_revision
+from datong.store.migrate import current_revisions
 
 db_app = typer.Typer(help="The state store.", no_args_is_help=True)
 
@@ -41,4 +41,4 @@ def _tune_gc() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the state store to the newest schema."""
-    console.print(f"state store at revision {current_revision(engine())}")
+    console.print(f"state store at revision {', '.join(sorted(current_revisions(engine())))}")

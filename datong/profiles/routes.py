@@ -44,7 +44,7 @@ def post_unmerge(db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, pers
     return identity.unmerge(
         db=db, person_id=person_id, edge_id=body.edge_id, identifier=body.identifier,
         rules=runtime.settings.rules, actor=principal.name,
-        listeners=person_listeners(runtime.settings))
+        listeners=person_listeners(runtime.settings, runtime.outbox))
 
 
 @router.post("/{person_id}/tags", status_code=201)

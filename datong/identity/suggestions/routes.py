@@ -61,7 +61,7 @@ def post_accept(
 ) -> SuggestionReviewed:
     """Merge the two persons (the identity rules may still refuse: 409) and mark it so."""
     merge = partial(identity.merge_persons, rules=runtime.settings.rules,
-                    listeners=person_listeners(runtime.settings))
+                    listeners=person_listeners(runtime.settings, runtime.outbox))
     row = service.accept_suggestion(db=db, suggestion_id=suggestion_id,
                                     actor=principal.name, merge=merge)
     return SuggestionReviewed(**_public(row, _traits_of(db, row)).model_dump(),

@@ -1,0 +1,1 @@
+"""Domain events: what the platform itself did (Member Enrolled, Coupon Redeemed, Person Merged)."""
