@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
 
-from datong.api.deps import AdminPrincipal, CurrentPrincipal, DbDep, ReadDbDep, RuntimeDep
+from datong.api.deps import AdminPrincipal, CurrentPrincipal, ReadDbDep, RuntimeDep
 from datong.auth.tokens import Principal
 from datong.errors import Invalid
 from datong.loyalty import service
@@ -22,9 +26,24 @@ from datong.loyalty.program import (
 )
 from datong.loyalty.schemas import AdjustCreate, EnrolCreate, EnrolLinkCreate, RedeemCreate
 from datong.loyalty.statement import statement
+from datong.runtime import Runtime
 from datong.stores.service import get_store
 
+# The principal comes first in every signature: it borrows a pooled connection for a moment,
+# and must not wait for one while this request already holds its transaction's connection.
 router = APIRouter(tags=["loyalty"])
+
+
+def _transaction(runtime: Runtime) -> AbstractContextManager[Connection]:
+    """The writing routes wait for a member's row lock (SQLite: the writer lock). They open
+    their transaction inside the route, not as a DbDep: a request waiting for the lock then
+    holds no worker thread that the request holding it still needs to commit."""
+    return runtime.engine.begin()
+
+
+def _answer(data: dict[str, Any], status: int = 200) -> JSONResponse:
+    """A finished response: FastAPI needs no worker thread to serialise it."""
+    return JSONResponse(jsonable_encoder(data), status_code=status)
 
 
 def actor_of(principal: Principal) -> str:
@@ -40,13 +59,13 @@ def _member(db: Any, runtime: Any, key: str) -> Member:
 
 
 @router.get("/api/v1/loyalty/program")
-def get_program(db: ReadDbDep, _: CurrentPrincipal) -> dict[str, Any]:
+def get_program(_: CurrentPrincipal, db: ReadDbDep) -> dict[str, Any]:
     return {"version": program_version(db), "program": load_program(db).model_dump(mode="json")}
 
 
 @router.put("/api/v1/loyalty/program")
-async def put_program(request: Request, runtime: RuntimeDep,
-                      principal: AdminPrincipal) -> dict[str, Any]:
+async def put_program(principal: AdminPrincipal, request: Request,
+                      runtime: RuntimeDep) -> dict[str, Any]:
     """Replace the program: a JSON body, or TOML with Content-Type application/toml."""
     raw = await request.body()
     if "toml" in request.headers.get("content-type", ""):
@@ -64,8 +83,8 @@ async def put_program(request: Request, runtime: RuntimeDep,
 
 
 @router.post("/api/v1/loyalty/enrol-links", status_code=201)
-def post_enrol_link(request: Request, db: ReadDbDep, runtime: RuntimeDep,
-                    principal: CurrentPrincipal, body: EnrolLinkCreate) -> dict[str, Any]:
+def post_enrol_link(principal: CurrentPrincipal, request: Request, db: ReadDbDep,
+                    runtime: RuntimeDep, body: EnrolLinkCreate) -> dict[str, Any]:
     """A signed link (with QR code) for a store's poster or a clerk's card."""
     return service.enrol_link(db=db, settings=runtime.settings,
                               store_id=get_store(db=db, code=body.store).id, clerk=body.clerk,
@@ -73,41 +92,42 @@ def post_enrol_link(request: Request, db: ReadDbDep, runtime: RuntimeDep,
                               principal=principal)
 
 
-@router.post("/api/v1/members", status_code=201)
-def post_member(db: DbDep, runtime: RuntimeDep, principal: CurrentPrincipal,
-                body: EnrolCreate) -> dict[str, Any]:
+@router.post("/api/v1/members", status_code=201, response_class=JSONResponse)
+def post_member(principal: CurrentPrincipal, runtime: RuntimeDep,
+                body: EnrolCreate) -> JSONResponse:
     """Enrol by phone from any channel; a second enrolment names the existing member."""
-    data = Enrolment(phone=body.phone, name=body.name, channel=body.channel,
-                     store_id=_store_id(db, body.store), clerk=body.clerk,
-                     referral_code=body.referral_code, enrol_token=body.enrol_token)
-    member = service.enrol(db=db, settings=runtime.settings, outbox=runtime.outbox,
-                           hooks=runtime.writer.hooks, data=data, actor=actor_of(principal),
-                           principal=principal)
-    return member.as_dict()
+    with _transaction(runtime) as db:
+        data = Enrolment(phone=body.phone, name=body.name, channel=body.channel,
+                         store_id=_store_id(db, body.store), clerk=body.clerk,
+                         referral_code=body.referral_code, enrol_token=body.enrol_token)
+        member = service.enrol(db=db, settings=runtime.settings, outbox=runtime.outbox,
+                               hooks=runtime.writer.hooks, data=data,
+                               actor=actor_of(principal), principal=principal)
+        return _answer(member.as_dict(), 201)
 
 
 @router.get("/api/v1/members")
-def find_member(db: ReadDbDep, runtime: RuntimeDep, _: CurrentPrincipal,
+def find_member(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep,
                 q: Annotated[str, Query(min_length=1, max_length=40)]) -> dict[str, Any]:
     """Look a member up by phone, member number or the rotating code a clerk scanned."""
     return _member(db, runtime, q).as_dict()
 
 
 @router.get("/api/v1/members/{key}")
-def get_member(db: ReadDbDep, runtime: RuntimeDep, _: CurrentPrincipal,
+def get_member(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep,
                key: str) -> dict[str, Any]:
     return _member(db, runtime, key).as_dict()
 
 
 @router.get("/api/v1/members/{key}/statement")
-def get_statement(db: ReadDbDep, runtime: RuntimeDep, _: CurrentPrincipal, key: str,
+def get_statement(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep, key: str,
                   cursor: str | None = None, limit: Annotated[int, Query()] = 50
                   ) -> dict[str, Any]:
     return statement(db=db, member=_member(db, runtime, key), cursor=cursor, limit=limit)
 
 
 @router.get("/api/v1/members/{key}/code")
-def get_code(db: ReadDbDep, runtime: RuntimeDep, _: CurrentPrincipal,
+def get_code(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep,
              key: str) -> dict[str, Any]:
     """The rotating member code (digits and QR) the app shows at the counter."""
     member = _member(db, runtime, key)
@@ -115,34 +135,40 @@ def get_code(db: ReadDbDep, runtime: RuntimeDep, _: CurrentPrincipal,
 
 
 @router.post("/api/v1/members/{key}/points/redeem")
-def post_redeem(db: DbDep, runtime: RuntimeDep, principal: CurrentPrincipal, key: str,
-                body: RedeemCreate) -> dict[str, Any]:
+def post_redeem(principal: CurrentPrincipal, runtime: RuntimeDep, key: str,
+                body: RedeemCreate) -> JSONResponse:
     """Pay with points (now, or as a hold to capture or release), answering the balance."""
-    member = _member(db, runtime, key)
-    return service.redeem_points(
-        db=db, settings=runtime.settings, outbox=runtime.outbox, member_id=member.id,
-        points=body.points, idempotency_key=body.idempotency_key, order_ref=body.order_ref,
-        actor=actor_of(principal), channel=body.channel, store_id=_store_id(db, body.store),
-        hold=body.hold, hold_seconds=body.hold_seconds, principal=principal)
+    with _transaction(runtime) as db:
+        member = _member(db, runtime, key)
+        return _answer(service.redeem_points(
+            db=db, settings=runtime.settings, outbox=runtime.outbox, member_id=member.id,
+            points=body.points, idempotency_key=body.idempotency_key,
+            order_ref=body.order_ref, actor=actor_of(principal), channel=body.channel,
+            store_id=_store_id(db, body.store), hold=body.hold,
+            hold_seconds=body.hold_seconds, principal=principal))
 
 
 @router.post("/api/v1/members/{key}/points/holds/{hold_id}/{action}")
-def post_settle(db: DbDep, runtime: RuntimeDep, principal: CurrentPrincipal, key: str,
-                hold_id: int, action: str) -> dict[str, Any]:
+def post_settle(principal: CurrentPrincipal, runtime: RuntimeDep, key: str,
+                hold_id: int, action: str) -> JSONResponse:
+    """Capture (spend) or release a hold."""
     if action not in ("capture", "release"):
         raise Invalid("the action is capture or release", field="action")
-    member = _member(db, runtime, key)
-    return service.settle_hold(db=db, settings=runtime.settings, outbox=runtime.outbox,
-                               member_id=member.id, hold_id=hold_id,
-                               capture=action == "capture", actor=actor_of(principal),
-                               principal=principal)
+    with _transaction(runtime) as db:
+        member = _member(db, runtime, key)
+        return _answer(service.settle_hold(
+            db=db, settings=runtime.settings, outbox=runtime.outbox, member_id=member.id,
+            hold_id=hold_id, capture=action == "capture", actor=actor_of(principal),
+            principal=principal))
 
 
 @router.post("/api/v1/members/{key}/points/adjust")
-def post_adjust(db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, key: str,
-                body: AdjustCreate) -> dict[str, Any]:
-    member = _member(db, runtime, key)
-    return service.adjust_points(db=db, settings=runtime.settings, outbox=runtime.outbox,
-                                 member_id=member.id, points=body.points, reason=body.reason,
-                                 idempotency_key=body.idempotency_key,
-                                 actor=actor_of(principal))
+def post_adjust(principal: AdminPrincipal, runtime: RuntimeDep, key: str,
+                body: AdjustCreate) -> JSONResponse:
+    """An admin's correction, with its reason."""
+    with _transaction(runtime) as db:
+        member = _member(db, runtime, key)
+        return _answer(service.adjust_points(
+            db=db, settings=runtime.settings, outbox=runtime.outbox, member_id=member.id,
+            points=body.points, reason=body.reason, idempotency_key=body.idempotency_key,
+            actor=actor_of(principal)))
