@@ -18,6 +18,7 @@ from datong.ingest.routes import router as tracking_router
 from datong.lake.scheduler import start_periodic_sync
 from datong.lake.status import lake_status
 from datong.loyalty.routes import router as loyalty_router
+from datong.loyalty.scheduler import start_periodic_jobs
 from datong.outbox.routes import router as domain_events_router
 from datong.profiles.routes import router as profiles_router
 from datong.runtime import Runtime
@@ -34,6 +35,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         runtime.start()
         if runtime.settings.lake_sync_interval > 0:
             runtime.background.append(start_periodic_sync(runtime.engine, runtime.settings))
+        if runtime.settings.loyalty_jobs_interval > 0:
+            runtime.background.append(
+                start_periodic_jobs(runtime.engine, runtime.settings, runtime.outbox))
         try:
             yield
         finally:
