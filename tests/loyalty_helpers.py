@@ -78,10 +78,14 @@ def member_row(db: Connection, member_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def check_books(engine: Engine) -> None:
-    """Every member's materialised sums equal the ledger; nothing is negative; lots match."""
+def check_books(engine: Engine, phones: list[str] | None = None) -> None:
+    """Every member's (or these phones' members') materialised sums equal the ledger;
+    nothing is negative; the lots hold exactly the available balance."""
+    query = select(members)
+    if phones is not None:
+        query = query.where(members.c.phone.in_([f"+86{p}" for p in phones]))
     with engine.connect() as db:
-        for row in db.execute(select(members)).mappings():
+        for row in db.execute(query).mappings():
             sums = ledger_sums(db=db, member_id=row["id"])
             assert (row["balance"], row["pending"], row["debt"], row["held"]) == (
                 sums["available"], sums["pending"], sums["debt"], sums["held"]), (row, sums)

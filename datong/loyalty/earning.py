@@ -9,7 +9,7 @@ to the refunded amount and, where they were already spent, records a debt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -35,15 +35,18 @@ COMPLETED, REFUNDED = "Order Completed", "Order Refunded"
 class LoyaltyHook:
     """The ingest hook (datong.ingest.log.EventHook); runs after identity and profiles."""
 
-    def __init__(self, settings: Settings, outbox: Outbox) -> None:
+    def __init__(self, settings: Settings, outbox: Outbox,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
         self.outbox = outbox
+        self.clock = clock  # what "now" is for return windows (a replay may set it)
 
     def __call__(self, db: Connection, rows: list[dict[str, Any]]) -> None:
         found = [r for r in rows if r["type"] == "track" and r["event"] in (COMPLETED, REFUNDED)
                  and _order_id(r) is not None]
         if found:
-            apply_order_events(db, found, settings=self.settings, outbox=self.outbox)
+            apply_order_events(db, found, settings=self.settings, outbox=self.outbox,
+                               now=self.clock())
 
 
 @dataclass

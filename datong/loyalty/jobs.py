@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select, update
 
-from datong.loyalty.ledger import Book, Cause
+from datong.loyalty.ledger import Book, Cause, Lot
 from datong.loyalty.program import Program, load_program
 from datong.loyalty.tables import holds, lots, members, orders
 from datong.loyalty.tiers import spend_of, update_tiers
@@ -119,9 +119,13 @@ def expire_holds(book: Book, member_ids: Iterable[int] | None = None, *,
 # --- expiry ---------------------------------------------------------------------------
 
 def expire_lots(book: Book, outbox: Outbox, *, limit: int = CHUNK) -> JobResult:
-    """Expire what is left of every lot past its date, oldest first, one entry per member."""
+    """Expire what is left of every lot past its date, oldest first, one entry per member.
+    Points on hold for a checkout are left until the hold settles (a capture spends them
+    first; after a release the next run expires them)."""
     due_members = list(book.db.execute(
-        select(lots.c.member_id).where(lots.c.remaining > 0, lots.c.expires_at <= book.now)
+        select(lots.c.member_id).join(members, members.c.id == lots.c.member_id)
+        .where(lots.c.remaining > 0, lots.c.expires_at <= book.now,
+               members.c.held < members.c.balance)
         .order_by(lots.c.expires_at).limit(limit)).scalars())
     owners = set(int(m) for m in due_members)
     if not owners:
@@ -131,24 +135,28 @@ def expire_lots(book: Book, outbox: Outbox, *, limit: int = CHUNK) -> JobResult:
     result = JobResult(done=len(due_members) < limit)
     for member_id in sorted(owners):
         member = book.members[member_id]
-        gone = [lot for lot in book.lots_of(member_id)
-                if lot.remaining > 0 and lot.expires_at is not None
-                and lot.expires_at <= book.now]
-        points = sum(lot.remaining for lot in gone)
-        if not points:
+        gone = sorted((lot for lot in book.lots_of(member_id)
+                       if lot.remaining > 0 and lot.expires_at is not None
+                       and lot.expires_at <= book.now), key=Lot.order_key)
+        points = min(sum(lot.remaining for lot in gone), max(member.spendable, 0))
+        if points <= 0:
             continue
+        left, used = points, 0
         for lot in gone:
-            lot.remaining, lot.changed = 0, True
+            take = min(lot.remaining, left)
+            if take:
+                lot.remaining, lot.changed = lot.remaining - take, True
+                left, used = left - take, used + 1
         last = max(lot.expires_at for lot in gone if lot.expires_at is not None)
         cause = Cause("expiry", f"lots expiring until {last.date().isoformat()}", "system",
-                      note=f"{len(gone)} lot(s) expired, oldest first")
+                      note=f"{used} lot(s) expired, oldest first")
         book.entry(member, "available", "expire", -points, cause)
         outbox.emit(book.db, "Points Expired", person_id=member.person_id, actor="system",
                     occurred_at=book.now, properties={
-                        "member_no": member.member_no, "points": points, "lots": len(gone),
+                        "member_no": member.member_no, "points": points, "lots": used,
                         "balance": member.balance})
         result.members += 1
-        result.items += len(gone)
+        result.items += used
         result.points += points
     return result
 
