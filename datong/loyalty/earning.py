@@ -27,6 +27,7 @@ from datong.loyalty.tiers import spend_of, update_tiers
 from datong.outbox.service import Outbox
 from datong.profiles.store import persons_of_events
 from datong.settings import Settings
+from datong.store.database import insert_with_ids
 from datong.store.types import utcnow
 
 COMPLETED, REFUNDED = "Order Completed", "Order Refunded"
@@ -147,7 +148,7 @@ class _Earning:
         self.known = known
         self.new_orders: list[dict[str, Any]] = []
         self.touched: set[int] = set()
-        self.events: list[tuple[MemberState, dict[str, Any], str | None, int | None]] = []
+        self.earned: list[dict[str, Any]] = []  # Points Earned, emitted together
         self._stores = member_store.store_ids(db)
         self._daily: dict[tuple[int, Any], int] | None = None
         self._refund_keys: set[str] = set()
@@ -184,12 +185,11 @@ class _Earning:
             "occurred_at": when, "paid": paid, "refunded": 0, "points": points,
             "reversed": 0, "status": status, "available_at": available_at})
         self.touched.add(member.id)
-        self.outbox.emit(self.db, "Points Earned", person_id=member.person_id,
-                         channel=row["channel"], store_id=store_id, actor="system",
-                         occurred_at=self.book.now, properties={
-                             "member_no": member.member_no, "order_id": order_id,
-                             "points": points, "paid": paid, "status": status,
-                             "available_at": available_at.isoformat()})
+        self.earned.append({
+            "person_id": member.person_id, "channel": row["channel"], "store_id": store_id,
+            "actor": "system", "occurred_at": self.book.now, "properties": {
+                "member_no": member.member_no, "order_id": order_id, "points": points,
+                "paid": paid, "status": status, "available_at": available_at.isoformat()}})
 
     def _capped(self, member_id: int, when: datetime, points: int) -> int:
         per_day = self.program.caps.per_day
@@ -248,8 +248,9 @@ class _Earning:
             self.book.entry(member, "available", "reverse", 0, cause, key=key, origin=origin)
 
     def write(self) -> None:
+        self.outbox.emit_many(self.db, "Points Earned", self.earned)
         if self.new_orders:
-            self.db.execute(orders.insert(), self.new_orders)
+            insert_with_ids(self.db, orders, self.new_orders)
         changed = [o for o in self.known.values() if o.changed and o.id is not None]
         if changed:
             self.db.execute(

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from datong.errors import Conflict
 from datong.identity.store import chunks
 from datong.loyalty.tables import entries, lots, members
+from datong.store.database import insert_with_ids
 
 ACCOUNTS = ("available", "pending", "debt")
 
@@ -121,7 +122,8 @@ class Book:
     members: dict[int, MemberState] = field(default_factory=dict)
     origin: dict[int, int] = field(default_factory=dict)  # member → origin for its entries
     _entries: list[dict[str, Any]] = field(default_factory=list)
-    _lots: dict[int, list[Lot]] = field(default_factory=dict)
+    _lots: dict[int, list[Lot]] = field(default_factory=dict)  # live lots, once read
+    _added: dict[int, list[Lot]] = field(default_factory=dict)  # new lots of unread members
     _new_lots: list[Lot] = field(default_factory=list)
 
     def lock(self, ids: Iterable[int]) -> dict[int, MemberState]:
@@ -151,10 +153,8 @@ class Book:
         """Make points spendable (a new lot); any debt is repaid from them first."""
         index = self.entry(member, "available", kind, points, cause, key=key, origin=origin)
         if points > 0:
-            lot = Lot(None, member.id, origin or member.id, points, points, earned_at,
-                      expires_at, entry_index=index)
-            self._lot_list(member.id).append(lot)
-            self._new_lots.append(lot)
+            self._add(Lot(None, member.id, origin or member.id, points, points, earned_at,
+                          expires_at, entry_index=index))
         self.repay(member, cause)
         return index
 
@@ -194,8 +194,14 @@ class Book:
     def add_lot(self, member: MemberState, points: int, earned_at: datetime,
                 expires_at: datetime | None) -> None:
         """A lot without a credit of its own (points moved between members' lots)."""
-        lot = Lot(None, member.id, member.id, points, points, earned_at, expires_at)
-        self._lot_list(member.id).append(lot)
+        self._add(Lot(None, member.id, member.id, points, points, earned_at, expires_at))
+
+    def _add(self, lot: Lot) -> None:
+        """A new lot; the member's stored lots are only read when something consumes them."""
+        if lot.member_id in self._lots:
+            self._lots[lot.member_id].append(lot)
+        else:
+            self._added.setdefault(lot.member_id, []).append(lot)
         self._new_lots.append(lot)
 
     def lots_of(self, member_id: int) -> list[Lot]:
@@ -207,14 +213,15 @@ class Book:
                 lots.c.member_id == member_id, lots.c.remaining > 0)).mappings()
             self._lots[member_id] = [
                 Lot(r["id"], r["member_id"], r["origin_member_id"], r["points"],
-                    r["remaining"], r["earned_at"], r["expires_at"]) for r in rows]
+                    r["remaining"], r["earned_at"], r["expires_at"]) for r in rows
+            ] + self._added.pop(member_id, [])
         return self._lots[member_id]
 
     def preload_lots(self, member_ids: Iterable[int], *, before: datetime | None = None) -> None:
         """Load the live lots of many members at once (jobs, merges)."""
         wanted = sorted(set(member_ids) - set(self._lots))
         for member_id in wanted:
-            self._lots[member_id] = []
+            self._lots[member_id] = self._added.pop(member_id, [])
         for part in chunks(wanted):
             query = select(lots).where(lots.c.member_id.in_(part), lots.c.remaining > 0)
             for r in self.db.execute(query).mappings():
@@ -226,17 +233,16 @@ class Book:
 
     def flush(self) -> list[int]:
         """Write entries, lots and member sums; return the new entry ids in order."""
-        ids = self._write_entries()
+        ids = insert_with_ids(self.db, entries, self._entries)
+        self._entries = []
         new = [lot for lot in self._new_lots if lot.id is None]
-        if new:
-            stmt = lots.insert().returning(lots.c.id, sort_by_parameter_order=True)
-            rows = self.db.execute(stmt, [{
-                "member_id": lot.member_id, "origin_member_id": lot.origin_member_id,
-                "entry_id": ids[lot.entry_index] if lot.entry_index is not None else None,
-                "points": lot.points, "remaining": lot.remaining, "earned_at": lot.earned_at,
-                "expires_at": lot.expires_at} for lot in new])
-            for lot, row in zip(new, rows, strict=True):
-                lot.id, lot.changed, lot.entry_index = int(row.id), False, None
+        lot_ids = insert_with_ids(self.db, lots, [{
+            "member_id": lot.member_id, "origin_member_id": lot.origin_member_id,
+            "entry_id": ids[lot.entry_index] if lot.entry_index is not None else None,
+            "points": lot.points, "remaining": lot.remaining, "earned_at": lot.earned_at,
+            "expires_at": lot.expires_at} for lot in new])
+        for lot, lot_id in zip(new, lot_ids, strict=True):
+            lot.id, lot.changed, lot.entry_index = lot_id, False, None
         changed = [lot for ls in self._lots.values() for lot in ls
                    if lot.changed and lot.id is not None]
         if changed:
@@ -246,15 +252,8 @@ class Book:
             for lot in changed:
                 lot.changed = False
         self._new_lots = []
+        self._added = {}  # written: a later read finds them in the table
         self._write_members()
-        return ids
-
-    def _write_entries(self) -> list[int]:
-        if not self._entries:
-            return []
-        stmt = entries.insert().returning(entries.c.id, sort_by_parameter_order=True)
-        ids = [int(r.id) for r in self.db.execute(stmt, self._entries)]
-        self._entries = []
         return ids
 
     def _write_members(self) -> None:
@@ -272,3 +271,4 @@ class Book:
                                for m in dirty])
         for m in dirty:
             m.dirty = False
+

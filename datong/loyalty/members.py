@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -72,15 +72,21 @@ def get_member(db: Connection, member_id: int, *, follow: bool = True) -> Member
     return _member(row)
 
 
+def _followed(db: Connection, row: Any) -> Member:
+    if row["status"] == "merged" and row["merged_into"] is not None:
+        return get_member(db, int(row["merged_into"]), follow=False)
+    return _member(row)
+
+
 def member_by_no(db: Connection, member_no: str) -> Member | None:
     row = db.execute(select(members).where(members.c.member_no == member_no.strip().upper())
                      ).mappings().first()
-    return None if row is None else get_member(db, int(row["id"]))
+    return None if row is None else _followed(db, row)
 
 
 def member_by_phone(db: Connection, phone: str) -> Member | None:
-    row = db.execute(select(members.c.id).where(members.c.phone == phone)).first()
-    return None if row is None else get_member(db, int(row.id))
+    row = db.execute(select(members).where(members.c.phone == phone)).mappings().first()
+    return None if row is None else _followed(db, row)
 
 
 def member_of_person(db: Connection, person_id: int) -> Member | None:
@@ -96,11 +102,12 @@ def member_of_person(db: Connection, person_id: int) -> Member | None:
 
 
 def resolve_member(db: Connection, key: str, *, secret: str, now: datetime,
-                   code_seconds: int) -> Member:
+                   code_seconds: int | Callable[[], int]) -> Member:
     """A member by id (`42`), number (`M00000042…`) or a rotating member code."""
     text = key.strip()
     if looks_like_member_code(text):
-        member_id = read_member_code(secret=secret, code=text, at=now, seconds=code_seconds)
+        seconds = code_seconds() if callable(code_seconds) else code_seconds
+        member_id = read_member_code(secret=secret, code=text, at=now, seconds=seconds)
         if member_id is None:
             raise Invalid("the member code has expired or is not valid; ask the customer to "
                           "refresh it in the app", code="member_code_expired", field="code")

@@ -86,7 +86,7 @@ def find_member(*, db: Connection, settings: Settings, key: str,
                            field="phone")
         return found
     return resolve_member(db, text, secret=settings.secret_key, now=now or utcnow(),
-                          code_seconds=load_program(db).member_code_seconds)
+                          code_seconds=lambda: load_program(db).member_code_seconds)
 
 
 def redeem_points(*, db: Connection, settings: Settings, outbox: Outbox, member_id: int,

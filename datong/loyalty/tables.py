@@ -8,7 +8,7 @@ points on hold. Lots are the state FIFO expiry needs: what is left of each credi
 `available`, and when it expires.
 """
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, text
 
 from datong.store.metadata import metadata
 from datong.store.types import BigId, Json, UTCDateTime
@@ -86,7 +86,10 @@ lots = Table(
     Column("earned_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=True),
     Index("ix_loyalty_lots_member_id_expires_at", "member_id", "expires_at"),
-    Index("ix_loyalty_lots_expires_at", "expires_at"),
+    # Only lots with points left: the expiry job walks it in date order, and it stays small
+    # however long the ledger grows (spent and expired lots drop out of it).
+    Index("ix_loyalty_lots_live_expires_at", "expires_at", sqlite_where=text("remaining > 0"),
+          postgresql_where=text("remaining > 0")),
 )
 
 # One row per order that earned (or would have): replays find it and earn nothing more.

@@ -32,6 +32,7 @@ def update_tiers(book: Book, program: Program, spends: dict[int, int], outbox: O
                  allow_downgrade: bool, actor: str = "system") -> list[tuple[int, str, str]]:
     """Move each member to the tier its spend earns; return (member, from, to) changes."""
     changes = []
+    events: list[dict[str, object]] = []
     for member_id, member in sorted(book.members.items()):
         if member.status != "active" or (member_id not in spends and not allow_downgrade):
             continue
@@ -42,12 +43,14 @@ def update_tiers(book: Book, program: Program, spends: dict[int, int], outbox: O
             member.tier, member.tier_since, member.downgrade_at = new, book.now, None
             member.dirty = True
             changes.append((member_id, old, new))
-            outbox.emit(book.db, "Tier Changed", person_id=member.person_id, actor=actor,
-                        store_id=member.store_id,
-                        properties={"member_no": member.member_no, "from": old, "to": new,
-                                    "spend": spend, "window_days": program.spend_window_days,
-                                    "direction": "up" if program.rank(new) > program.rank(old)
-                                    else "down"})
+            events.append({"person_id": member.person_id, "actor": actor,
+                           "store_id": member.store_id, "occurred_at": book.now,
+                           "properties": {
+                               "member_no": member.member_no, "from": old, "to": new,
+                               "spend": spend, "window_days": program.spend_window_days,
+                               "direction": "up" if program.rank(new) > program.rank(old)
+                               else "down"}})
+    outbox.emit_many(book.db, "Tier Changed", events)
     return changes
 
 

@@ -92,7 +92,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_loyalty_lots_member_id_expires_at", "loyalty_lots",
                     ["member_id", "expires_at"])
-    op.create_index("ix_loyalty_lots_expires_at", "loyalty_lots", ["expires_at"])
+    op.create_index("ix_loyalty_lots_live_expires_at", "loyalty_lots", ["expires_at"],
+                    sqlite_where=sa.text("remaining > 0"),
+                    postgresql_where=sa.text("remaining > 0"))
     op.create_table(
         "loyalty_orders",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
