@@ -15,7 +15,7 @@ lookup: `--lookup-members` member rows; `find_member` by member number and by id
 service, one pooled connection per lookup as a request would, p50/p99 in microseconds.
 
 expiry: `--expiry-entries` earn entries (20 per member) each with its lot, expiry dates
-spread over two years; the expiry job at a date where about a quarter of the lots are due,
+spread over two years; the expiry job at a date where about one lot in eight is due,
 then again (idempotent: nothing left to do).
 """
 
@@ -217,7 +217,7 @@ def bench_lookup(backend: str, n: int, lookups: int = 20_000) -> dict[str, Any]:
 def _bulk_ledger(engine: Engine, members_n: int, per_member: int,
                  chunk_members: int = 10_000) -> None:
     """per_member earn entries of 100 points for every member, each with its lot; lots
-    expire at month ends spread over 24 months, about a quarter before NOW."""
+    expire 90 days after earning, spread over two years: about one in eight before NOW."""
     pg = engine.dialect.name == "postgresql"
     mark = "%s" if pg else "?"
 

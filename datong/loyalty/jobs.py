@@ -133,6 +133,7 @@ def expire_lots(book: Book, outbox: Outbox, *, limit: int = CHUNK) -> JobResult:
     book.lock(owners)
     book.preload_lots(owners)
     result = JobResult(done=len(due_members) < limit)
+    expired: list[dict[str, object]] = []
     for member_id in sorted(owners):
         member = book.members[member_id]
         gone = sorted((lot for lot in book.lots_of(member_id)
@@ -151,13 +152,14 @@ def expire_lots(book: Book, outbox: Outbox, *, limit: int = CHUNK) -> JobResult:
         cause = Cause("expiry", f"lots expiring until {last.date().isoformat()}", "system",
                       note=f"{used} lot(s) expired, oldest first")
         book.entry(member, "available", "expire", -points, cause)
-        outbox.emit(book.db, "Points Expired", person_id=member.person_id, actor="system",
-                    occurred_at=book.now, properties={
-                        "member_no": member.member_no, "points": points, "lots": used,
-                        "balance": member.balance})
+        expired.append({"person_id": member.person_id, "actor": "system",
+                        "occurred_at": book.now, "properties": {
+                            "member_no": member.member_no, "points": points, "lots": used,
+                            "balance": member.balance}})
         result.members += 1
         result.items += used
         result.points += points
+    outbox.emit_many(book.db, "Points Expired", expired)
     return result
 
 
