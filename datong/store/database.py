@@ -172,8 +172,23 @@ def insert_with_ids(db: Connection, table: Table, rows: list[dict[str, Any]]) ->
     else:  # the transaction holds SQLite's write lock: nobody else takes ids meanwhile
         top = db.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar()
         ids = list(range(int(top or 0) + 1, int(top or 0) + 1 + len(rows)))
-    columns = ["id", *rows[0]]
-    bulk_insert(db, table, columns,
-                [(i, *(driver_value(db, v) for v in row.values()))
-                 for i, row in zip(ids, rows, strict=True)])
+    names = list(rows[0])
+    # Convert only the columns that hold datetimes or JSON (the first value that is not None
+    # tells); the rows of one batch share their times, so each is converted once.
+    kinds = {n: next((type(r[n]) for r in rows if r[n] is not None), type(None)) for n in names}
+    convert = [n for n in names if issubclass(kinds[n], datetime | dict | list)]
+    seen: dict[Any, Any] = {}
+
+    def value(v: Any) -> Any:
+        if v is None or isinstance(v, dict | list):
+            return driver_value(db, v)
+        if v not in seen:
+            seen[v] = driver_value(db, v)
+        return seen[v]
+
+    columns = {n: [r[n] for r in rows] for n in names}
+    for n in convert:
+        columns[n] = [value(v) for v in columns[n]]
+    bulk_insert(db, table, ["id", *names],
+                list(zip(ids, *(columns[n] for n in names), strict=True)))
     return ids
