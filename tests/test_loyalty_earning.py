@@ -171,3 +171,29 @@ def test_tier_upgrades_on_cross_channel_spend(client: TestClient, cast: Cast,
         changed = list_events(db=db, name="Tier Changed")
     assert [(e.properties["from"], e.properties["to"]) for e in changed] == [
         ("regular", "silver")]
+
+
+def test_a_clerk_adds_points_for_a_till_order_once(client: TestClient, cast: Cast,
+                                                   engine: Engine) -> None:
+    set_program(client, cast.admin_token, return_window_days=0)
+    member = enrol(client, cast.clerk_a_token, PHONE)
+    body = {"order_id": "SH01-T-1", "total": 45_600,
+            "products": [{"price": 45_600, "quantity": 1, "category": "鞋履"}]}
+    r = client.post(f"/api/v1/members/{member['member_no']}/orders",
+                    headers=auth(cast.clerk_a_token), json=body)
+    assert r.status_code == 201, r.text
+    assert (r.json()["points"], r.json()["status"]) == (456, "available")
+    again = client.post(f"/api/v1/members/{member['member_no']}/orders",
+                        headers=auth(cast.clerk_a_token), json=body)
+    assert again.status_code == 201 and again.json()["points_now"]["balance"] == 456
+    other = client.post(f"/api/v1/members/{member['member_no']}/orders",
+                        headers=auth(cast.clerk_a_token),
+                        json={**body, "order_id": "BJ01-T-1", "store": "BJ01"})
+    assert other.status_code == 403
+    bad = client.post(f"/api/v1/members/{member['member_no']}/orders",
+                      headers=auth(cast.clerk_a_token), json={**body, "total": 12.5})
+    assert bad.status_code in (400, 422) and "total" in bad.text
+    with engine.connect() as db:
+        [earned] = list_events(db=db, name="Points Earned")
+    assert (earned.channel, earned.store_id) == ("offline", cast.store_a)
+    check_books(engine)

@@ -159,3 +159,20 @@ def test_cli_enrol_statement_expire(client: TestClient, cast: Cast, engine: Engi
     done = run_process(env, "loyalty", "enrol", PHONE)
     assert done.returncode == 1 and member_no in done.stderr
     check_books(engine)
+
+
+def test_birthday_bonus_once_a_year_by_tier(client: TestClient, cast: Cast, engine: Engine,
+                                            settings: Settings) -> None:
+    member = enrol(client, cast.admin_token, PHONE)
+    track(client, cast.app_key, order("O-1", 200_000, phone=PHONE))  # silver: 200 on birthday
+    r = client.post("/v1/identify", auth=(cast.app_key, ""),
+                    json={"userId": "u-1", "traits": {"phone": PHONE, "birthday": "1994-06-15"}})
+    assert r.status_code == 200
+    birthday = datetime(2027, 6, 15, 9, 0, tzinfo=settings.tz)
+    first = jobs.run(engine, jobs.birthdays_step(settings.tz, Outbox(), birthday))
+    again = jobs.run(engine, jobs.birthdays_step(settings.tz, Outbox(), birthday))
+    other_day = jobs.run(engine, jobs.birthdays_step(settings.tz, Outbox(),
+                                                     birthday + timedelta(days=1)))
+    assert (first.points, again.points, other_day.points) == (200, 0, 0)
+    assert _points(client, cast, member["id"])["balance"] == 2000 + 200
+    check_books(engine)

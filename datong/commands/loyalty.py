@@ -161,3 +161,10 @@ def tiers(now: NowOption = None) -> None:
     """Recalculate every member's tier on rolling spend (downgrades after the grace period)."""
     result = jobs.run(engine(), jobs.tiers_step(_outbox(), _now(now)))
     console.print(f"tiers: {result.members:,} members checked, {result.items:,} changed")
+
+
+@loyalty_app.command("birthdays")
+def birthdays(now: NowOption = None) -> None:
+    """Credit today's birthday bonuses (per tier; once a year per member; run daily)."""
+    result = jobs.run(engine(), jobs.birthdays_step(settings().tz, _outbox(), _now(now)))
+    console.print(f"birthdays: {result.members:,} members, {result.points:,} points")

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
@@ -150,11 +151,25 @@ def _identify(db: Connection, phone: str, name: str, channel: str, store_code: s
         context["store_id"] = store_code
     if clerk:
         context["staff_id"] = clerk
-    row = {"source_id": system_source_id(db), "message_id": f"enrol-{uuid.uuid4().hex}",
-           "type": "identify", "event": None, "user_id": None, "anonymous_id": None,
-           "channel": channel, "store_code": store_code, "timestamp": now,
-           "original_timestamp": now, "sent_at": None, "received_at": now,
-           "properties": None, "traits": traits, "context": context, "extra": None}
+    append_system_event(db=db, hooks=hooks, kind="identify", event=None,
+                        message_id=f"enrol-{uuid.uuid4().hex}", channel=channel,
+                        store_code=store_code, properties=None, traits=traits,
+                        context=context, now=now)
+
+
+def append_system_event(*, db: Connection, hooks: Sequence[EventHook], kind: str,
+                        event: str | None, message_id: str, channel: str,
+                        store_code: str | None, properties: dict[str, Any] | None,
+                        traits: dict[str, Any] | None, context: dict[str, Any],
+                        now: datetime | None = None) -> None:
+    """A fact datong itself records (an enrolment, a till order a clerk keyed in) into the
+    event log, through the ingest hooks, in the caller's transaction."""
+    now = now or utcnow()
+    row = {"source_id": system_source_id(db), "message_id": message_id, "type": kind,
+           "event": event, "user_id": None, "anonymous_id": None, "channel": channel,
+           "store_code": store_code, "timestamp": now, "original_timestamp": now,
+           "sent_at": None, "received_at": now, "properties": properties, "traits": traits,
+           "context": context, "extra": None}
     log.append(db=db, rows=[row], hooks=hooks)
 
 
@@ -179,4 +194,5 @@ def _insert(db: Connection, person: int, phone: str, data: Enrolment, channel: s
     return member_id
 
 
-__all__ = ["Enrolment", "check_clerk", "enrol", "member_no_for", "system_source_id"]
+__all__ = ["Enrolment", "append_system_event", "check_clerk", "enrol", "member_no_for",
+           "system_source_id"]

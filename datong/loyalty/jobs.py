@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select, update
 
 from datong.loyalty.ledger import Book, Cause, Lot
 from datong.loyalty.program import Program, load_program
-from datong.loyalty.tables import holds, lots, members, orders
+from datong.loyalty.tables import entries, holds, lots, members, orders
 from datong.loyalty.tiers import spend_of, update_tiers
 from datong.outbox.service import Outbox
+from datong.profiles.tables import traits
 from datong.store.types import utcnow
 
 CHUNK = 2000
@@ -180,6 +181,50 @@ def recalc_tiers(book: Book, program: Program, outbox: Outbox, *, after_id: int 
     return JobResult(len(ids), len(changes), 0, done=len(ids) < limit), ids[-1]
 
 
+# --- birthdays -------------------------------------------------------------------------
+
+def birthday_bonuses(book: Book, program: Program, tz: ZoneInfo, outbox: Outbox, *,
+                     after_id: int = 0, limit: int = CHUNK) -> tuple[JobResult, int]:
+    """Credit each active member whose birthday (the profile trait `birthday`, YYYY-MM-DD)
+    is today in the deployment's time zone with their tier's bonus — once a year."""
+    today = book.now.astimezone(tz).date()
+    rows = list(book.db.execute(
+        select(members.c.id, traits.c.value)
+        .join(traits, (traits.c.person_id == members.c.person_id)
+              & (traits.c.key == "birthday"))
+        .where(members.c.id > after_id, members.c.status == "active")
+        .order_by(members.c.id).limit(limit)))
+    if not rows:
+        return JobResult(), after_id
+    due = [int(r.id) for r in rows if _is_birthday(r.value, today)]
+    result = JobResult(done=len(rows) < limit)
+    if due:
+        book.lock(due)
+        keys = {f"birthday:{m}:{today.year}" for m in due}
+        given = set(book.db.execute(select(entries.c.idempotency_key).where(
+            entries.c.idempotency_key.in_(sorted(keys)))).scalars())
+        for member_id in due:
+            member, key = book.members[member_id], f"birthday:{member_id}:{today.year}"
+            bonus = program.tier(member.tier).birthday_bonus
+            if bonus <= 0 or key in given or member.status != "active":
+                continue
+            cause = Cause("birthday", str(today.year), "system",
+                          note=f"{program.tier(member.tier).name} birthday bonus")
+            book.credit(member, bonus, "bonus", cause, earned_at=book.now,
+                        expires_at=program.expires_at(book.now, tz), key=key)
+            result.members += 1
+            result.points += bonus
+    result.items = result.members
+    return result, int(rows[-1].id)
+
+
+def _is_birthday(value: object, today: date) -> bool:
+    text = str(value or "")
+    if len(text) < 10 or text[4] != "-" or text[7] != "-":
+        return False
+    return text[5:10] == f"{today.month:02d}-{today.day:02d}"
+
+
 # --- chunk steps for `run` ----------------------------------------------------------------
 
 def _step(job: Callable[[Book, Program], JobResult], now: datetime | None
@@ -210,6 +255,16 @@ def tiers_step(outbox: Outbox, now: datetime | None = None) -> Callable[[Connect
 
     def job(book: Book, program: Program) -> JobResult:
         result, cursor[0] = recalc_tiers(book, program, outbox, after_id=cursor[0])
+        return result
+    return _step(job, now)
+
+
+def birthdays_step(tz: ZoneInfo, outbox: Outbox, now: datetime | None = None
+                   ) -> Callable[[Connection], JobResult]:
+    cursor = [0]
+
+    def job(book: Book, program: Program) -> JobResult:
+        result, cursor[0] = birthday_bonuses(book, program, tz, outbox, after_id=cursor[0])
         return result
     return _step(job, now)
 

@@ -24,7 +24,13 @@ from datong.loyalty.program import (
     program_version,
     save_program,
 )
-from datong.loyalty.schemas import AdjustCreate, EnrolCreate, EnrolLinkCreate, RedeemCreate
+from datong.loyalty.schemas import (
+    AdjustCreate,
+    EnrolCreate,
+    EnrolLinkCreate,
+    OrderCreate,
+    RedeemCreate,
+)
 from datong.loyalty.statement import statement
 from datong.runtime import Runtime
 from datong.stores.service import get_store
@@ -172,3 +178,17 @@ def post_adjust(principal: AdminPrincipal, runtime: RuntimeDep, key: str,
             db=db, settings=runtime.settings, outbox=runtime.outbox, member_id=member.id,
             points=body.points, reason=body.reason, idempotency_key=body.idempotency_key,
             actor=actor_of(principal)))
+
+
+@router.post("/api/v1/members/{key}/orders", status_code=201)
+def post_order(principal: CurrentPrincipal, runtime: RuntimeDep, key: str,
+               body: OrderCreate) -> JSONResponse:
+    """Add points for a till order (a clerk for their own store); once per order_id."""
+    with _transaction(runtime) as db:
+        member = _member(db, runtime, key)
+        return _answer(service.record_order(
+            db=db, settings=runtime.settings, hooks=runtime.writer.hooks,
+            member_id=member.id, order_id=body.order_id, total=body.total,
+            actor=actor_of(principal), store_id=_store_id(db, body.store),
+            channel=body.channel, products=body.products, clerk=body.clerk,
+            principal=principal), 201)

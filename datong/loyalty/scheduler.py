@@ -20,6 +20,7 @@ def run_due_jobs(engine: Engine, settings: Settings, outbox: Outbox) -> dict[str
         "matured": jobs.run(engine, jobs.mature_step(settings.tz)).items,
         "holds_released": jobs.run(engine, jobs.holds_step()).items,
         "lots_expired": jobs.run(engine, jobs.expiry_step(outbox)).items,
+        "birthday_bonuses": jobs.run(engine, jobs.birthdays_step(settings.tz, outbox)).items,
     }
     return done
 

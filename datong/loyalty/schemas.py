@@ -46,3 +46,16 @@ class EnrolLinkCreate(BaseModel):
     store: str = Field(min_length=1, max_length=32, description="store code")
     clerk: str | None = Field(None, max_length=100)
     days: int | None = Field(None, ge=1, le=3650, description="valid for; none = no expiry")
+
+
+class OrderCreate(BaseModel):
+    """A till order a clerk keys in for a member (points for a POS order)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str = Field(min_length=1, max_length=100)
+    total: StrictInt = Field(ge=0, description="fen paid")
+    store: str | None = Field(None, max_length=32, description="store code")
+    channel: Literal["online", "offline"] | None = None
+    clerk: str | None = Field(None, max_length=100)
+    products: list[dict[str, object]] = Field(default_factory=list, max_length=200)

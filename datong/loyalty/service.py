@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from datong.auth.tokens import Principal
-from datong.errors import Invalid, NotFound
+from datong.errors import Conflict, Invalid, NotFound
 from datong.ingest.log import EventHook
 from datong.loyalty import codes
-from datong.loyalty.enrol import Enrolment, check_clerk
+from datong.loyalty.enrol import Enrolment, append_system_event, check_clerk
 from datong.loyalty.enrol import enrol as _enrol
 from datong.loyalty.ledger import Cause
 from datong.loyalty.members import (
@@ -27,6 +27,7 @@ from datong.loyalty.members import (
 )
 from datong.loyalty.program import load_program
 from datong.loyalty.redeem import acting_store, check_key, check_points, spender
+from datong.loyalty.tables import orders
 from datong.outbox.service import Outbox
 from datong.settings import Settings
 from datong.store.types import utcnow
@@ -34,7 +35,8 @@ from datong.store.types import utcnow
 DEFAULT_TIMEZONE = str(Settings.model_fields["timezone"].default)
 
 __all__ = ["Enrolment", "Member", "adjust_points", "enrol", "enrol_link", "get_member",
-           "member_code", "member_for_person", "redeem_points", "settle_hold", "spend_points"]
+           "member_code", "member_for_person", "record_order", "redeem_points", "settle_hold",
+           "spend_points"]
 
 
 def member_for_person(*, db: Connection, person_id: int) -> Member | None:
@@ -164,3 +166,47 @@ def enrol_link(*, db: Connection, settings: Settings, store_id: int, clerk: str 
     url = f"{base_url.rstrip('/')}/join?t={token}"
     return {"store_id": store_id, "clerk": clerk, "token": token, "url": url,
             "qr_svg": codes.qr_data_uri(url)}
+
+
+def record_order(*, db: Connection, settings: Settings, hooks: Sequence[EventHook],
+                 member_id: int, order_id: str, total: int, actor: str,
+                 store_id: int | None = None, channel: str | None = None,
+                 products: list[dict[str, Any]] | None = None, clerk: str | None = None,
+                 principal: Principal | None = None) -> dict[str, Any]:
+    """A clerk adds points for a till order: the order is written to the event log as an
+    `Order Completed` of the member (datong's own source) and earns through the same hook
+    as any order — once per `order_id`, pending during the return window. Answers what it
+    earned."""
+    member = get_member(db, member_id)
+    store_id = acting_store(principal, store_id)
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise Invalid("total must be whole fen, 0 or more", field="total")
+    if not order_id or not order_id.strip():
+        raise Invalid("an order_id is required", field="order_id")
+    channel = channel or ("offline" if store_id is not None else "online")
+    store_code = store_code_of(db, store_id)
+    props: dict[str, Any] = {"order_id": order_id.strip(), "total": total,
+                             "member_no": member.member_no, "phone": member.phone,
+                             "channel": "store" if channel == "offline" else "online",
+                             "products": products or []}
+    if store_code:
+        props["store_id"] = store_code
+    if clerk:
+        props["staff_id"] = clerk
+    append_system_event(db=db, hooks=hooks, kind="track", event="Order Completed",
+                        message_id=f"order-{order_id.strip()}"[:100], channel=channel,
+                        store_code=store_code, properties=props, traits=None,
+                        context={"library": {"name": "datong-loyalty"}, "actor": actor})
+    found = db.execute(select(orders.c.member_id, orders.c.points, orders.c.status,
+                              orders.c.available_at, orders.c.paid)
+                       .where(orders.c.order_id == order_id.strip())).first()
+    if found is None:
+        raise Invalid("the order earned nothing (no usable amount)", field="total")
+    if int(found.member_id) != member.id:
+        raise Conflict(f"order {order_id} earned for another member already",
+                       code="order_taken", field="order_id")
+    after = get_member(db, member.id)
+    return {"member_no": member.member_no, "order_id": order_id.strip(),
+            "points": int(found.points), "status": found.status,
+            "available_at": found.available_at, "paid": int(found.paid),
+            "points_now": after.as_dict()["points"]}
