@@ -251,3 +251,23 @@ def test_spender_settles_timed_out_holds_before_spending(client: TestClient, cas
                            "after-timeout", {"op": "t"})
     assert answer["spendable"] == 50
     check_books(engine)
+
+
+def test_a_replayed_spend_still_matures_pending_points_consistently(
+        client: TestClient, cast: Cast, engine: Engine, settings: Settings) -> None:
+    member = _funded(client, cast)  # 200 spendable
+    track(client, cast.app_key, order("WEB-NEW", 10_000, phone=PHONE,
+                                      when=utcnow().isoformat()))  # 100 pending
+    terms = {"op": "t"}
+    with engine.begin() as db:
+        run = spender(db, load_program(db), settings.tz, Outbox())
+        first = run.spend(int(member["id"]), 50, Cause("payment", "A", "system"), "once", terms)
+    later = utcnow() + timedelta(days=8)
+    with engine.begin() as db:
+        run = spender(db, load_program(db), settings.tz, Outbox(), later)
+        again = run.spend(int(member["id"]), 50, Cause("payment", "A", "system"), "once", terms)
+    assert again == first
+    with engine.connect() as db:
+        row = member_row(db, int(member["id"]))
+    assert (row["balance"], row["pending"]) == (250, 0)
+    check_books(engine)

@@ -99,6 +99,7 @@ class Spender:
             raise Conflict(f"member {member.member_no} was merged into another member",
                            code="member_merged")
         settle_member(book, member_id, self.program, self.tz)
+        book.flush()  # whatever follows (a replayed answer, a refusal) keeps this consistent
         return book, member
 
     def spend(self, member_id: int, points: int, cause: Cause, key: str,
