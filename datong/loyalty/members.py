@@ -112,7 +112,7 @@ def resolve_member(db: Connection, key: str, *, secret: str, now: datetime,
             raise Invalid("the member code has expired or is not valid; ask the customer to "
                           "refresh it in the app", code="member_code_expired", field="code")
         return get_member(db, member_id)
-    if text.isdigit():
+    if text.isdigit() and len(text) <= 15:
         return get_member(db, int(text))
     found = member_by_no(db, text)
     if found is None:
