@@ -20,7 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from datong.errors import Conflict
 from datong.identity.store import chunks
 from datong.loyalty.tables import entries, lots, members
-from datong.store.database import insert_with_ids
+from datong.store.database import driver_value, insert_with_ids, is_postgres
 
 ACCOUNTS = ("available", "pending", "debt")
 
@@ -260,15 +260,23 @@ class Book:
         dirty = [m for m in self.members.values() if m.dirty]
         if not dirty:
             return
-        stmt = (update(members).where(members.c.id == bindparam("member"))
-                .values(balance=bindparam("b"), pending=bindparam("p"), debt=bindparam("d"),
-                        held=bindparam("h"), tier=bindparam("t"), tier_since=bindparam("ts"),
-                        downgrade_at=bindparam("da"), person_id=bindparam("pid"),
-                        status=bindparam("st")))
-        self.db.execute(stmt, [{"member": m.id, "b": m.balance, "p": m.pending, "d": m.debt,
-                                "h": m.held, "t": m.tier, "ts": m.tier_since,
-                                "da": m.downgrade_at, "pid": m.person_id, "st": m.status}
-                               for m in dirty])
+        mark = "%s" if is_postgres(self.db) else "?"
+        columns = ("balance", "pending", "debt", "held", "tier", "tier_since",
+                   "downgrade_at", "person_id", "status")
+        sets = ", ".join(f"{c} = {mark}" for c in columns)
+        times: dict[datetime, object] = {}
+
+        def when(value: datetime | None) -> object:
+            if value is None:
+                return None
+            if value not in times:
+                times[value] = driver_value(self.db, value)
+            return times[value]
+
+        # Through the driver: one row per member of an ingest batch, thousands at a time.
+        self.db.exec_driver_sql(
+            f"UPDATE loyalty_members SET {sets} WHERE id = {mark}",
+            [(m.balance, m.pending, m.debt, m.held, m.tier, when(m.tier_since),
+              when(m.downgrade_at), m.person_id, m.status, m.id) for m in dirty])
         for m in dirty:
             m.dirty = False
-
