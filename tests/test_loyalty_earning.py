@@ -161,7 +161,9 @@ def test_tier_upgrades_on_cross_channel_spend(client: TestClient, cast: Cast,
                       headers=auth(cast.admin_token)).json()["tier"] == "regular"
     track(client, cast.pos_key, order("SH01-12", 60_000, phone=PHONE, store="SH01"))
     got = client.get(f"/api/v1/members/{member['id']}", headers=auth(cast.admin_token)).json()
-    assert got["tier"] == "silver"
+    assert got["tier"] == "silver" and got["tier_name"] == "银卡"
+    assert got["benefits"] == {"points_multiplier": "1.2", "member_price": True,
+                               "birthday_bonus": 200}
     # silver earns ×1.2 from now on
     track(client, cast.pos_key, order("SH01-13", 10_000, phone=PHONE, store="SH01"))
     body = client.get(f"/api/v1/members/{member['id']}/statement",

@@ -64,6 +64,14 @@ def _member(db: Any, runtime: Any, key: str) -> Member:
     return service.find_member(db=db, settings=runtime.settings, key=key)
 
 
+def _view(db: Connection, member: Member) -> dict[str, Any]:
+    """The member with its tier's name and benefits (the same in every channel)."""
+    tier = load_program(db).tier(member.tier)
+    return {**member.as_dict(), "tier_name": tier.name, "benefits": {
+        "points_multiplier": str(tier.multiplier), "member_price": tier.member_price,
+        "birthday_bonus": tier.birthday_bonus}}
+
+
 @router.get("/api/v1/loyalty/program")
 def get_program(_: CurrentPrincipal, db: ReadDbDep) -> dict[str, Any]:
     return {"version": program_version(db), "program": load_program(db).model_dump(mode="json")}
@@ -109,20 +117,20 @@ def post_member(principal: CurrentPrincipal, runtime: RuntimeDep,
         member = service.enrol(db=db, settings=runtime.settings, outbox=runtime.outbox,
                                hooks=runtime.writer.hooks, data=data,
                                actor=actor_of(principal), principal=principal)
-        return _answer(member.as_dict(), 201)
+        return _answer(_view(db, member), 201)
 
 
 @router.get("/api/v1/members")
 def find_member(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep,
                 q: Annotated[str, Query(min_length=1, max_length=40)]) -> dict[str, Any]:
     """Look a member up by phone, member number or the rotating code a clerk scanned."""
-    return _member(db, runtime, q).as_dict()
+    return _view(db, _member(db, runtime, q))
 
 
 @router.get("/api/v1/members/{key}")
 def get_member(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep,
                key: str) -> dict[str, Any]:
-    return _member(db, runtime, key).as_dict()
+    return _view(db, _member(db, runtime, key))
 
 
 @router.get("/api/v1/members/{key}/statement")
