@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each in its own process, against its baseline.
 
-    python -m bench.run [--only ingest,import,lake,demo,febrl,graph,lookup] [--quick]
+    python -m bench.run [--only ingest,import,lake,demo,febrl,graph,lookup,loyalty] [--quick]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ SUITES = {
     "febrl": ["bench.febrl_eval"],
     "graph": ["bench.identity_graph_bench"],
     "lookup": ["bench.profile_lookup_bench"],
+    "loyalty": ["bench.loyalty_bench"],
 }
 QUICK = {
     "ingest": ["--batches", "300"],
@@ -26,6 +27,8 @@ QUICK = {
     "febrl": ["--datasets", "1"],
     "graph": ["--edges", "1000000", "--rebuild-edges", "200000"],
     "lookup": ["--persons", "100000", "--requests", "3000"],
+    "loyalty": ["--members", "2000", "--orders", "10000", "--lookup-members", "100000",
+                "--expiry-entries", "500000"],
 }
 
 

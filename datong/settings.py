@@ -93,6 +93,13 @@ class Settings(BaseSettings):
         "trait name, optionally suffixed _gte, _lte, _gt or _lt.",
     )
 
+    loyalty_jobs_interval: float = Field(
+        300.0, ge=0,
+        description="Seconds between the server's loyalty jobs (points whose return window "
+        "closed become spendable, timed-out holds are released, expired points expire); "
+        "0 turns them off.",
+    )
+
     @field_validator("phone_region")
     @classmethod
     def _known_region(cls, value: str) -> str:

@@ -65,6 +65,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
         data_dir=tmp_path / "data",
         database_url=url,
         lake_sync_interval=0,
+        loyalty_jobs_interval=0,  # tests run the loyalty jobs themselves, when they mean to
         sqlite_synchronous="NORMAL",
     )
     if name is not None:

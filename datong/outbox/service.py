@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from datong.errors import Invalid
 from datong.outbox.tables import domain_events
+from datong.store.database import insert_with_ids
 from datong.store.types import utcnow
 
 CHANNELS = frozenset({"online", "offline"})
@@ -77,6 +78,34 @@ class Outbox:
         for subscriber in (*self._subscribers.get(name, ()), *self._subscribers.get("*", ())):
             subscriber(db, event)
         return event
+
+
+    def emit_many(self, db: Connection, name: str, items: Sequence[Mapping[str, Any]]
+                  ) -> list[DomainEvent]:
+        """Many events of one name in one statement, for hot paths (points earned during
+        ingest). Each item holds `emit`'s keyword arguments except `dedup_key`."""
+        if not items:
+            return []
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            channel = item.get("channel")
+            if channel is not None and channel not in CHANNELS:
+                raise Invalid(f"channel must be online or offline, not {channel!r}",
+                              field="channel")
+            rows.append({"name": name, "person_id": item.get("person_id"), "channel": channel,
+                         "store_id": item.get("store_id"), "actor": item.get("actor"),
+                         "properties": dict(item.get("properties") or {}),
+                         "occurred_at": item.get("occurred_at") or utcnow(),
+                         "dedup_key": None})
+        ids = insert_with_ids(db, domain_events, rows)
+        events = []
+        for id_, row in zip(ids, rows, strict=True):
+            row.pop("dedup_key")
+            events.append(DomainEvent(id=id_, **row))
+        for event in events:
+            for subscriber in (*self._subscribers.get(name, ()), *self._subscribers.get("*", ())):
+                subscriber(db, event)
+        return events
 
 
 def _seen(db: Connection, key: str) -> bool:
