@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datong.identity.changes import PersonListener
 from datong.identity.resolver import IdentityResolver
 from datong.ingest.log import EventHook
+from datong.offers.context import OffersContext
+from datong.offers.hooks import OffersHook
 from datong.outbox.identity import PersonChangeEvents
 from datong.outbox.service import Outbox
 from datong.profiles.hook import ProfileHook, ProfileListener
@@ -30,4 +32,5 @@ def person_listeners(settings: Settings, events: Outbox | None = None) -> list[P
 def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = ()) -> list[EventHook]:
     """Identity first (later hooks read the person of each event), then the rest."""
     return [IdentityResolver(settings.rules, [*person_listeners(settings), *listeners]),
-            ProfileHook(settings.profile_tag_rules)]
+            ProfileHook(settings.profile_tag_rules),
+            OffersHook(OffersContext.build(settings, outbox(settings)))]
