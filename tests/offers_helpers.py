@@ -15,7 +15,7 @@ def phone(n: int) -> str:
     return f"+86139{n:08d}"
 
 
-def make_persons(client: TestClient, write_key: str, count: int, start: int = 1,
+def make_persons(client: Any, write_key: str, count: int, start: int = 1,
                  **traits: Any) -> list[str]:
     """`count` customers known by user id and phone; answers their `phone:` identifiers."""
     batch = [{"type": "identify", "userId": f"u{n}", "messageId": f"id-{n}",
