@@ -11,6 +11,7 @@ from datong.identity.resolver import IdentityResolver
 from datong.ingest.log import EventHook
 from datong.offers.context import OffersContext
 from datong.offers.hooks import OffersHook
+from datong.offers.referral import EnrolmentReferrals
 from datong.outbox.identity import PersonChangeEvents
 from datong.outbox.service import Outbox
 from datong.profiles.hook import ProfileHook, ProfileListener
@@ -19,7 +20,9 @@ from datong.settings import Settings
 
 def outbox(settings: Settings) -> Outbox:
     """The domain event outbox with every in-process subscriber registered."""
-    return Outbox()
+    box = Outbox()
+    box.subscribe("Member Enrolled", EnrolmentReferrals(OffersContext.build(settings, box)))
+    return box
 
 
 def person_listeners(settings: Settings, events: Outbox | None = None) -> list[PersonListener]:

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from datong.offers.context import OffersContext
+from datong.offers.referral import on_first_orders
 from datong.offers.restore import restore_order
+from datong.profiles.store import persons_of_events
 
 
 def _order_id(row: dict[str, Any]) -> str | None:
@@ -36,3 +38,14 @@ class OffersHook:
                 restore_order(db=db, ctx=self.ctx, order_id=str(_order_id(row)),
                               who="system", reason=f"Order Refunded event {row['id']}",
                               now=row.get("timestamp"))
+        if self.ctx.settings.referral_trigger == "first_order":
+            self._first_orders(db, rows)
+
+    def _first_orders(self, db: Connection, rows: list[dict[str, Any]]) -> None:
+        orders = [r["id"] for r in rows if r.get("event") == "Order Completed"]
+        if not orders:
+            return
+        counts: dict[int, int] = {}
+        for person in persons_of_events(db, orders).values():
+            counts[person] = counts.get(person, 0) + 1
+        on_first_orders(db, self.ctx, counts)
