@@ -11,6 +11,7 @@ from datong.identity.resolver import IdentityResolver
 from datong.ingest.log import EventHook
 from datong.offers.context import OffersContext
 from datong.offers.hooks import OffersHook
+from datong.offers.listener import OffersListener
 from datong.offers.referral import EnrolmentReferrals
 from datong.outbox.identity import PersonChangeEvents
 from datong.outbox.service import Outbox
@@ -27,8 +28,8 @@ def outbox(settings: Settings) -> Outbox:
 
 def person_listeners(settings: Settings, events: Outbox | None = None) -> list[PersonListener]:
     """What follows persons through merges and splits, wherever they happen (ingest, unmerge,
-    accepted suggestions): profiles, then the domain event log."""
-    return [ProfileListener(settings.profile_tag_rules),
+    accepted suggestions): profiles, offers, then the domain event log."""
+    return [ProfileListener(settings.profile_tag_rules), OffersListener(),
             PersonChangeEvents(events or outbox(settings))]
 
 
