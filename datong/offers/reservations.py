@@ -126,8 +126,8 @@ def list_slots(*, db: Connection, experience_id: int | None = None, store: str |
 
 
 def book(*, db: Connection, ctx: OffersContext, principal: Principal, slot_id: int,
-         person: str, seats: int = 1, channel: str = "online", store: str | None = None
-         ) -> dict[str, Any]:
+         person: str, seats: int = 1, channel: str = "online", store: str | None = None,
+         now: datetime | None = None) -> dict[str, Any]:
     """Book seats in a slot: online (the app's backend) or at the store's counter."""
     slot = _slot(db, slot_id)
     if channel == "offline":
@@ -139,7 +139,7 @@ def book(*, db: Connection, ctx: OffersContext, principal: Principal, slot_id: i
     if not 1 <= seats <= 20:
         raise Invalid("seats must be between 1 and 20", field="seats")
     person_id, anchor = resolve(db=db, rules=ctx.rules, person=person)
-    now = utcnow()
+    now = now or utcnow()
     if slot.starts_at <= now:
         raise Conflict("this slot has already started", code="slot_started")
     taken = db.execute(update(reservation_slots).where(
@@ -220,7 +220,8 @@ def cancel(*, db: Connection, ctx: OffersContext, principal: Principal, reservat
 
 
 def check_in(*, db: Connection, ctx: OffersContext, principal: Principal, store: str,
-             code: str | None = None, qr: str | None = None) -> dict[str, Any]:
+             code: str | None = None, qr: str | None = None, now: datetime | None = None
+             ) -> dict[str, Any]:
     """A clerk of the booking's store scans or types the booking code."""
     where = store_id(db, store)
     assert where is not None
@@ -234,7 +235,7 @@ def check_in(*, db: Connection, ctx: OffersContext, principal: Principal, store:
         raise Conflict(f"this booking is for store {store_code(db, row.store_id)}",
                        code="wrong_store")
     slot = _slot(db, row.slot_id)
-    now = utcnow()
+    now = now or utcnow()
     early = timedelta(minutes=ctx.settings.reservation_checkin_early_minutes)
     if now < slot.starts_at - early:
         raise Conflict(f"check-in opens {early.seconds // 60} minutes before the slot, at "
@@ -247,7 +248,7 @@ def check_in(*, db: Connection, ctx: OffersContext, principal: Principal, store:
                                checked_in_by=actor(principal)))
     if moved.rowcount != 1:
         raise Conflict(f"this booking is {row.status.replace('_', ' ')}", code="not_booked")
-    coupon_id = _checkin_coupon(db, ctx, row, where, actor(principal))
+    coupon_id = _checkin_coupon(db, ctx, row, where, actor(principal), now)
     if coupon_id is not None:
         db.execute(update(reservations).where(reservations.c.id == row.id)
                    .values(coupon_id=coupon_id))
@@ -257,7 +258,7 @@ def check_in(*, db: Connection, ctx: OffersContext, principal: Principal, store:
 
 
 def _checkin_coupon(db: Connection, ctx: OffersContext, row: Any, where: int,
-                    who: str) -> int | None:
+                    who: str, now: datetime) -> int | None:
     template = _experience(db, row.experience_id).coupon_template_id
     if template is None:
         return None
@@ -265,7 +266,7 @@ def _checkin_coupon(db: Connection, ctx: OffersContext, row: Any, where: int,
         with db.begin_nested():
             coupon, _ = issue(db, ctx, Issue(template, row.person_id, row.anchor_identifier_id,
                                              "reservation", "offline", where, who,
-                                             f"reservation:{row.id}"))
+                                             f"reservation:{row.id}"), now=now)
     except DatongError as exc:  # out of stock, say: the check-in still stands
         logger.warning("booking %s: no check-in coupon: %s", row.id, exc.message)
         return None
