@@ -13,6 +13,7 @@ from datong.offers.context import OffersContext
 from datong.offers.places import store_code
 from datong.offers.tables import coupon_redemptions, coupon_templates, coupons
 from datong.offers.templates import load_terms
+from datong.offers.terms import Terms
 
 CODE_LENGTH = codes.COUPON_RANDOM + 1
 
@@ -30,13 +31,13 @@ def coupon_row(db: Connection, *, coupon_id: int | None = None, code: str | None
     return row
 
 
-def view(db: Connection, ctx: OffersContext, row: Any, *, reveal: bool = True
-         ) -> dict[str, Any]:
+def view(db: Connection, ctx: OffersContext, row: Any, *, reveal: bool = True,
+         terms: Terms | None = None, name: str | None = None) -> dict[str, Any]:
     """A coupon as its holder's app or the console shows it. `reveal=False` masks the code
-    (for anyone but the holder's backend)."""
-    terms = load_terms(db, row.template_id, row.version)
-    name = db.execute(select(coupon_templates.c.name)
-                      .where(coupon_templates.c.id == row.template_id)).scalar()
+    (for anyone but the holder's backend). `terms` and `name` spare a look-up."""
+    terms = terms or load_terms(db, row.template_id, row.version)
+    name = name or db.execute(select(coupon_templates.c.name)
+                              .where(coupon_templates.c.id == row.template_id)).scalar()
     out: dict[str, Any] = {
         "id": row.id, "template_id": row.template_id, "version": row.version, "name": name,
         "person_id": row.person_id, "status": row.status, "source": row.source,

@@ -61,14 +61,12 @@ def issue(db: Connection, ctx: OffersContext, req: Issue, *, now: datetime | Non
     template = _template_row(db, req.template_id)
     terms = load_terms(db, template.id, template.version)
     _check_template(db, ctx, template, terms, req.person_id, now)
-    try:
-        with db.begin_nested():
-            row = _take(db, template, terms, req, now)
-    except IntegrityError:
-        found = _by_key(db, req.issue_key) if req.issue_key else None
-        if found is None:
-            raise
-        return found, False  # the same key issued concurrently: that coupon is the answer
+    if req.issue_key is None:
+        row = _take(db, template, terms, req, now)
+    else:
+        row = _take_once(db, template, terms, req, now)
+        if row is None:  # the same key issued concurrently: that coupon is the answer
+            return _by_key(db, req.issue_key), False
     ctx.outbox.emit(
         db, "Coupon Claimed", person_id=req.person_id, channel=req.channel,
         store_id=req.store_id, actor=req.actor,
@@ -76,6 +74,18 @@ def issue(db: Connection, ctx: OffersContext, req: Issue, *, now: datetime | Non
                     "source": req.source, "code": codes.mask(row.code),
                     "valid_until": row.valid_until.isoformat()})
     return row, True
+
+
+def _take_once(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime
+               ) -> Any:
+    """`_take` in a savepoint: a concurrent issue under the same key rolls back only it."""
+    try:
+        with db.begin_nested():
+            return _take(db, template, terms, req, now)
+    except IntegrityError:
+        if _by_key(db, str(req.issue_key)) is None:
+            raise
+        return None
 
 
 def _by_key(db: Connection, key: str) -> Any:

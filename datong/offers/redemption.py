@@ -16,17 +16,21 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from datong.auth.tokens import Principal
-from datong.errors import Conflict, DatongError, Invalid
+from datong.errors import Conflict, DatongError, Invalid, NotFound
 from datong.offers import codes
 from datong.offers.access import actor, require_channel_actor
 from datong.offers.context import OffersContext
-from datong.offers.coupons import CODE_LENGTH, coupon_row
+from datong.offers.coupons import CODE_LENGTH
 from datong.offers.places import store_code, store_id
-from datong.offers.tables import coupon_orders, coupon_redemptions, coupon_templates, coupons
-from datong.offers.templates import load_terms
+from datong.offers.tables import (
+    coupon_orders,
+    coupon_redemptions,
+    coupon_template_versions,
+    coupon_templates,
+    coupons,
+)
 from datong.offers.terms import Terms, allows_channel, discount, threshold_floor
 from datong.store.types import utcnow
 
@@ -45,7 +49,8 @@ def read_code(ctx: OffersContext, *, code: str | None, qr: str | None) -> str:
 
 
 def assess(db: Connection, row: Any, terms: Terms, *, amount: int, channel: str,
-           store: str | None, order_id: str | None, now: datetime) -> None:
+           store: str | None, order_id: str | None, now: datetime,
+           check_order: bool = True) -> None:
     """Raise the first reason this coupon cannot be used on this order, if any."""
     if row.status == "redeemed":
         raise Conflict(_redeemed_message(db, row), code="already_redeemed")
@@ -65,7 +70,7 @@ def assess(db: Connection, row: Any, terms: Terms, *, amount: int, channel: str,
     if amount < floor:
         raise Conflict(f"this coupon needs an order of at least ¥{floor / 100:.2f}; this one "
                        f"is ¥{amount / 100:.2f}", code="below_min_spend")
-    if order_id is not None:
+    if order_id is not None and check_order:
         _check_stacking(db, terms, order_id)
 
 
@@ -91,11 +96,19 @@ def _stacking_message(terms: Terms) -> str:
 
 
 def _load(db: Connection, ctx: OffersContext, code: str) -> tuple[Any, Terms, str]:
-    row = coupon_row(db, code=code)
-    terms = load_terms(db, row.template_id, row.version)
-    name = db.execute(select(coupon_templates.c.name)
-                      .where(coupon_templates.c.id == row.template_id)).scalar_one()
-    return row, terms, name
+    """The coupon, the terms of its version and its template's name, in one query."""
+    query = (select(coupons, coupon_templates.c.name.label("template_name"),
+                    coupon_template_versions.c.terms)
+             .join(coupon_templates, coupon_templates.c.id == coupons.c.template_id)
+             .join(coupon_template_versions,
+                   (coupon_template_versions.c.template_id == coupons.c.template_id)
+                   & (coupon_template_versions.c.version == coupons.c.version))
+             .where(coupons.c.code == code))
+    row = db.execute(query).first()
+    if row is None:
+        raise NotFound(f"no coupon with code {codes.mask(code)}", field="code",
+                       code="unknown_coupon")
+    return row, Terms.model_validate(row.terms), str(row.template_name)
 
 
 def validate(*, db: Connection, ctx: OffersContext, principal: Principal,
@@ -135,22 +148,6 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
     if first is not None:
         return first
     now = utcnow()
-    try:
-        assess(db, row, terms, amount=order_amount, channel=channel, store=store,
-               order_id=order_id, now=now)
-        _hold_order(db, order_id, exclusive=not terms.stacks, terms=terms)
-        won = db.execute(update(coupons).where(coupons.c.id == row.id,
-                                               coupons.c.status == "issued")
-                         .values(status="redeemed"))
-        if won.rowcount != 1:
-            raise Conflict("this coupon has just been redeemed by another request",
-                           code="already_redeemed")
-    except Conflict:
-        again = _replay(db, idempotency_key, fingerprint)  # our own retry may have won
-        if again is not None:
-            return again
-        logger.info("coupon %s refused for order %s", codes.mask(text), order_id)
-        raise
     off = discount(terms, order_amount)
     answer = {
         "status": "redeemed", "coupon_id": row.id, "code": codes.mask(row.code),
@@ -159,11 +156,28 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
         "payable": order_amount - off, "channel": channel, "store": store,
         "claim_channel": row.claim_channel, "redeemed_at": now.isoformat(),
     }
-    redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
-                            actor(principal), now)
-    answer["redemption_id"] = redemption_id
-    db.execute(update(coupons).where(coupons.c.id == row.id)
-               .values(redemption_id=redemption_id))
+    recorded = False
+    try:
+        # The order's stacking guard decides stacking (no separate read): it is the lock.
+        assess(db, row, terms, amount=order_amount, channel=channel, store=store,
+               order_id=order_id, now=now, check_order=False)
+        _hold_order(db, order_id, exclusive=not terms.stacks, terms=terms)
+        redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
+                                actor(principal), now)
+        recorded = True
+        won = db.execute(update(coupons).where(coupons.c.id == row.id,
+                                               coupons.c.status == "issued")
+                         .values(status="redeemed", redemption_id=redemption_id))
+        if won.rowcount != 1:
+            raise Conflict("this coupon has just been redeemed by another request",
+                           code="already_redeemed")
+    except Conflict:
+        # Our own retry may have won — unless the redemption row is ours, written just now.
+        again = None if recorded else _replay(db, idempotency_key, fingerprint)
+        if again is not None:
+            return again
+        logger.info("coupon %s refused for order %s", codes.mask(text), order_id)
+        raise
     ctx.outbox.emit(
         db, "Coupon Redeemed", person_id=row.person_id, channel=channel, store_id=where,
         actor=actor(principal),
@@ -173,7 +187,7 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
                     "claim_channel": row.claim_channel, "claim_store_id": row.claim_store_id,
                     "redemption_id": redemption_id})
     logger.info("coupon %s redeemed on order %s (%s)", codes.mask(text), order_id, channel)
-    return {**answer, "replayed": False}
+    return {**answer, "redemption_id": redemption_id, "replayed": False}
 
 
 def _fingerprint(coupon_id: int, order_id: str, amount: int, channel: str,
@@ -211,15 +225,19 @@ def _hold_order(db: Connection, order_id: str, *, exclusive: bool, terms: Terms)
 
 def _record(db: Connection, coupon_id: int, key: str, fingerprint: str,
             answer: dict[str, Any], where: int | None, who: str, now: datetime) -> int:
-    try:
-        with db.begin_nested():
-            result = db.execute(coupon_redemptions.insert().values(
-                coupon_id=coupon_id, idempotency_key=key, fingerprint=fingerprint,
-                order_id=answer["order_id"], order_amount=answer["order_amount"],
-                discount=answer["discount"], channel=answer["channel"], store_id=where,
-                actor=who, status="redeemed", redeemed_at=now, response=answer))
-    except IntegrityError:
+    """The redemption row, written before the coupon's conditional update (a losing attempt
+    rolls it back with the rest). The key is unique: a concurrent holder of the same key
+    makes this wait for it and then insert nothing (no error that would spoil the
+    transaction), so the caller can answer that first redemption."""
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(coupon_redemptions).values(
+        coupon_id=coupon_id, idempotency_key=key, fingerprint=fingerprint,
+        order_id=answer["order_id"], order_amount=answer["order_amount"],
+        discount=answer["discount"], channel=answer["channel"], store_id=where,
+        actor=who, status="redeemed", redeemed_at=now, response=answer)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    new_id = db.execute(stmt.returning(coupon_redemptions.c.id)).scalar()
+    if new_id is None:
         raise Conflict("this idempotency key was used for another redemption",
-                       code="idempotency_key_reused", field="idempotency_key") from None
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
+                       code="idempotency_key_reused", field="idempotency_key")
+    return int(new_id)
