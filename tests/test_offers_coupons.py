@@ -78,7 +78,10 @@ def test_claim_respects_per_person_limit_and_stock(client: TestClient, cast: Cas
     shown = client.get(f"/api/v1/coupons/templates/{tpl['id']}",
                        headers=auth(cast.marketer_token)).json()
     assert (shown["issued"], shown["remaining"], shown["coupons"]["issued"]) == (3, 0, 3)
-    unknown = claim(client, cast.marketer_token, tpl["id"], "phone:+8613900000999")
+    sold_out = claim(client, cast.marketer_token, tpl["id"], "phone:+8613900000999")
+    assert sold_out.json()["error"]["code"] == "out_of_stock"  # refused before any look-up
+    other = create_template(client, cast.marketer_token)
+    unknown = claim(client, cast.marketer_token, other["id"], "phone:+8613900000999")
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "person"
 
 

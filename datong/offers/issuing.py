@@ -27,7 +27,7 @@ from datong.offers.coupons import view
 from datong.offers.people import resolve
 from datong.offers.places import store_id
 from datong.offers.tables import coupon_claims, coupon_templates, coupons
-from datong.offers.templates import _template_row, load_terms
+from datong.offers.templates import _template_row, load_terms, template_with_terms
 from datong.offers.terms import Terms, validity
 from datong.store.types import utcnow
 
@@ -46,8 +46,8 @@ class Issue:
     issue_key: str | None = None
 
 
-def issue(db: Connection, ctx: OffersContext, req: Issue, *, now: datetime | None = None
-          ) -> tuple[Any, bool]:
+def issue(db: Connection, ctx: OffersContext, req: Issue, *, now: datetime | None = None,
+          loaded: tuple[Any, Terms] | None = None) -> tuple[Any, bool]:
     """Issue one coupon, or find the one already issued under `issue_key`.
     Answers (coupon row, created?)."""
     if req.issue_key is not None:
@@ -58,9 +58,9 @@ def issue(db: Connection, ctx: OffersContext, req: Issue, *, now: datetime | Non
                                code="idempotency_key_reused", field="idempotency_key")
             return found, False
     now = now or utcnow()
-    template = _template_row(db, req.template_id)
-    terms = load_terms(db, template.id, template.version)
-    _check_template(db, ctx, template, terms, req.person_id, now)
+    template, terms = loaded or template_with_terms(db, req.template_id)
+    check_open(template, terms, now)
+    _check_tier(db, ctx, terms, req.person_id)
     if req.issue_key is None:
         row = _take(db, template, terms, req, now)
     else:
@@ -92,8 +92,8 @@ def _by_key(db: Connection, key: str) -> Any:
     return db.execute(select(coupons).where(coupons.c.issue_key == key)).first()
 
 
-def _check_template(db: Connection, ctx: OffersContext, template: Any, terms: Terms,
-                    person_id: int, now: datetime) -> None:
+def check_open(template: Any, terms: Terms, now: datetime) -> None:
+    """Refuse at once (before any write) when the template issues nothing now."""
     if template.status != "active":
         raise Conflict(f"coupon template {template.id} is {template.status}",
                        code="template_inactive")
@@ -102,6 +102,9 @@ def _check_template(db: Connection, ctx: OffersContext, template: Any, terms: Te
                        code="template_ended")
     if template.stock is not None and template.issued >= template.stock:
         raise Conflict(f"coupon template {template.id} is out of stock", code="out_of_stock")
+
+
+def _check_tier(db: Connection, ctx: OffersContext, terms: Terms, person_id: int) -> None:
     if terms.eligible_tiers:
         tier = ctx.membership.tier_of(db, person_id)
         if tier not in terms.eligible_tiers:
@@ -154,12 +157,16 @@ def claim(*, db: Connection, ctx: OffersContext, principal: Principal, template_
     """A person claims a coupon online (the app's backend), or a clerk issues one in store."""
     where = store_id(db, store)
     require_channel_actor(principal, channel, where, "issuing a coupon")
+    template, terms = template_with_terms(db, template_id)
+    key = f"claim:{idempotency_key}" if idempotency_key else None
+    if key is None:  # a storm on a sold-out template is refused before anything else
+        check_open(template, terms, utcnow())
     person_id, anchor = resolve(db=db, rules=ctx.rules, person=person)
     source = "claim" if channel == "online" else "clerk"
-    key = f"claim:{idempotency_key}" if idempotency_key else None
     row, created = issue(db, ctx, Issue(template_id, person_id, anchor, source, channel, where,
-                                        actor(principal), key))
-    return {**view(db, ctx, row), "created": created}
+                                        actor(principal), key), loaded=(template, terms))
+    shown = terms if row.version == template.version else None
+    return {**view(db, ctx, row, terms=shown, name=template.name), "created": created}
 
 
 def issue_bulk(*, db: Connection, ctx: OffersContext, principal: Principal, template_id: int,

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from datong.errors import NotFound
 from datong.stores.tables import stores
+
+# code → id per database: a store's code and id never change once it exists.
+_IDS: WeakKeyDictionary[Engine, dict[str, int]] = WeakKeyDictionary()
 
 
 def store_id(db: Connection, code: str | None) -> int | None:
     if code is None:
         return None
-    found = db.execute(select(stores.c.id).where(stores.c.code == code.strip())).scalar()
+    known = _IDS.setdefault(db.engine, {})
+    code = code.strip()
+    if code in known:
+        return known[code]
+    found = db.execute(select(stores.c.id).where(stores.c.code == code)).scalar()
     if found is None:
         raise NotFound(f"no store with code {code!r}", field="store")
+    known[code] = int(found)  # stores are made in their own transaction (stores service)
     return int(found)
 
 

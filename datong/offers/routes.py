@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Connection, Engine
 
 from datong.api.deps import AdminPrincipal, CurrentPrincipal, RuntimeDep
@@ -36,7 +36,9 @@ from datong.runtime import Runtime
 router = APIRouter(prefix="/api/v1/coupons", tags=["coupons"])
 
 
-def offers_context(runtime: RuntimeDep) -> OffersContext:
+async def offers_context(request: Request) -> OffersContext:
+    """Async: no I/O here, so no hop to a worker thread."""
+    runtime: Runtime = request.app.state.runtime
     return OffersContext.build(runtime.settings, runtime.outbox)
 
 

@@ -80,6 +80,19 @@ def _template_row(db: Connection, template_id: int, *, lock: bool = False) -> An
     return row
 
 
+def template_with_terms(db: Connection, template_id: int) -> tuple[Any, Terms]:
+    """The template row and the terms of its current version, in one query."""
+    row = db.execute(
+        select(coupon_templates, coupon_template_versions.c.terms)
+        .join(coupon_template_versions,
+              (coupon_template_versions.c.template_id == coupon_templates.c.id)
+              & (coupon_template_versions.c.version == coupon_templates.c.version))
+        .where(coupon_templates.c.id == template_id)).first()
+    if row is None:
+        raise NotFound(f"no coupon template {template_id}", field="template_id")
+    return row, Terms.model_validate(row.terms)
+
+
 def load_terms(db: Connection, template_id: int, version: int) -> Terms:
     terms = db.execute(select(coupon_template_versions.c.terms).where(
         coupon_template_versions.c.template_id == template_id,
