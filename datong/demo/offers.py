@@ -196,7 +196,7 @@ def _referrals(db: Connection, ctx: OffersContext, rng: random.Random, people: l
 def _reservations(db: Connection, ctx: OffersContext, rng: random.Random, people: list[str],
                   clerks: list[tuple[Principal, str]], now: datetime, coupon: int,
                   report: OffersReport) -> None:
-    stores = sorted({store for _, store in clerks})[:2]
+    stores = list(dict.fromkeys(store for _, store in clerks))[:2]  # the first stores
     names = [("肌肤测试", "20 分钟专业肤质检测"), ("DIY 香薰课", "60 分钟手作香薰蜡烛")]
     for (name, text), store in zip(names, stores, strict=False):
         exp = reservations.create_experience(db=db, principal=SYSTEM, store=store, name=name,
