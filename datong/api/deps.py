@@ -7,15 +7,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from datong.auth.roles import Role, require_role
-from datong.auth.tokens import Principal, authenticate_token
+from datong.auth.tokens import Principal
 from datong.engines import AnalyticsEngine, create_engine
 from datong.errors import Unauthorized
 from datong.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies that never block are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, and each such hop costs more than a profile lookup's queries.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -38,19 +41,22 @@ DbDep = Annotated[Connection, Depends(get_db)]
 ReadDbDep = Annotated[Connection, Depends(get_read_db)]
 
 
-def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("send an API token as Authorization: Bearer <token>")
-    with runtime.engine.connect().execution_options(readonly=True) as conn:
-        return authenticate_token(db=conn, secret=secret.strip())
+    secret = secret.strip()
+    known = runtime.tokens.cached(secret)  # no query and no thread hop on the usual path
+    if known is not None:
+        return known
+    return await run_in_threadpool(runtime.tokens.authenticate, secret)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_admin(principal: CurrentPrincipal) -> Principal:
+async def get_admin(principal: CurrentPrincipal) -> Principal:
     require_role(principal.role, Role.admin)
     return principal
 
@@ -58,7 +64,7 @@ def get_admin(principal: CurrentPrincipal) -> Principal:
 AdminPrincipal = Annotated[Principal, Depends(get_admin)]
 
 
-def get_marketer(principal: CurrentPrincipal) -> Principal:
+async def get_marketer(principal: CurrentPrincipal) -> Principal:
     require_role(principal.role, Role.admin, Role.marketer)
     return principal
 
