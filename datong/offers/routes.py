@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Connection, Engine
 
 from datong.api.deps import AdminPrincipal, CurrentPrincipal, RuntimeDep
+from datong.api.responses import json_response
 from datong.offers import coupons, issuing, redemption, templates
 from datong.offers.access import require_manager
 from datong.offers.codes import qr_svg
@@ -118,16 +119,14 @@ def get_versions(principal: CurrentPrincipal, runtime: RuntimeDep,
 
 
 @router.post("/claim", status_code=201)
-def post_claim(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx, body: ClaimRequest,
-               response: Response) -> dict[str, Any]:
+def post_claim(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
+               body: ClaimRequest) -> Response:
     """A person claims a coupon online, or a clerk issues one in store (channel offline)."""
     with write(runtime) as db:
         out = issuing.claim(db=db, ctx=ctx, principal=principal, template_id=body.template_id,
                             person=body.person, channel=body.channel, store=body.store,
                             idempotency_key=body.idempotency_key)
-        if not out["created"]:
-            response.status_code = 200
-        return out
+    return json_response(out, 201 if out["created"] else 200)
 
 
 @router.post("/issue")
@@ -154,21 +153,24 @@ def post_exchange(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx, bo
 
 @router.post("/validate")
 def post_validate(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-                  body: ValidateRequest) -> dict[str, Any]:
+                  body: ValidateRequest) -> Response:
     with read(runtime) as db:
-        return redemption.validate(db=db, ctx=ctx, principal=principal, code=body.code,
-                                   qr=body.qr, order_amount=body.order_amount,
-                                   channel=body.channel, store=body.store, order_id=body.order_id)
+        return json_response(redemption.validate(
+            db=db, ctx=ctx, principal=principal, code=body.code, qr=body.qr,
+            order_amount=body.order_amount, channel=body.channel, store=body.store,
+            order_id=body.order_id))
 
 
 @router.post("/redeem")
 def post_redeem(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-                body: RedeemRequest) -> dict[str, Any]:
+                body: RedeemRequest) -> Response:
+    """Exactly once; the answer is committed before it is sent."""
     with write(runtime) as db:
-        return redemption.redeem(db=db, ctx=ctx, principal=principal, code=body.code, qr=body.qr,
-                                 order_id=body.order_id, order_amount=body.order_amount,
-                                 channel=body.channel, store=body.store,
-                                 idempotency_key=body.idempotency_key)
+        out = redemption.redeem(db=db, ctx=ctx, principal=principal, code=body.code, qr=body.qr,
+                                order_id=body.order_id, order_amount=body.order_amount,
+                                channel=body.channel, store=body.store,
+                                idempotency_key=body.idempotency_key)
+    return json_response(out)
 
 
 @router.post("/restore")
