@@ -312,3 +312,25 @@ def test_online_checkout_redeems_and_wallet_lists(client: TestClient, cast: Cast
     instore = client.post("/api/v1/coupons/validate", headers=auth(cast.clerk_a_token), json={
         "code": code, "order_amount": 40000, "channel": "offline", "store": "SH01"}).json()
     assert instore["reason"]["code"] == "already_redeemed"
+
+
+def test_without_membership_tiers_and_points_refuse_clearly(client: TestClient,
+                                                           cast: Cast) -> None:
+    """Until the loyalty domain is installed nobody has a tier and points cannot be spent."""
+    a, = make_persons(client, cast.app_key, 1)
+    gold = create_template(client, cast.marketer_token, eligible_tiers=["gold"])
+    r = claim(client, cast.marketer_token, gold["id"], a)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_eligible"
+    assert "no membership" in r.json()["error"]["message"]
+    points = create_template(client, cast.marketer_token, kind="points_exchange",
+                             points_cost=2000, min_spend=0)
+    body = {"template_id": points["id"], "person": a, "idempotency_key": "x-1"}
+    r = client.post("/api/v1/coupons/exchange", headers=auth(cast.marketer_token), json=body)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "membership_unavailable"
+    wallet = client.get("/api/v1/coupons", params={"person": a},
+                        headers=auth(cast.marketer_token)).json()["data"]
+    assert wallet == []  # the coupon was not issued either
+    plain = create_template(client, cast.marketer_token)
+    r = client.post("/api/v1/coupons/exchange", headers=auth(cast.marketer_token),
+                    json={**body, "template_id": plain["id"]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_for_points"
