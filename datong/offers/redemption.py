@@ -95,10 +95,15 @@ def _stacking_message(terms: Terms) -> str:
     return "the coupon already used on this order cannot be combined with another"
 
 
-def _load(db: Connection, ctx: OffersContext, code: str) -> tuple[Any, Terms, str]:
-    """The coupon, the terms of its version and its template's name, in one query."""
+def _load(db: Connection, ctx: OffersContext, code: str, key: str | None = None
+          ) -> tuple[Any, Terms, str]:
+    """The coupon, the terms of its version and its template's name — and, given an
+    idempotency key, the redemption already made under it (`replay_id`) — in one query."""
+    earlier = (select(coupon_redemptions.c.id)
+               .where(coupon_redemptions.c.idempotency_key == (key or ""))
+               .scalar_subquery())
     query = (select(coupons, coupon_templates.c.name.label("template_name"),
-                    coupon_template_versions.c.terms)
+                    coupon_template_versions.c.terms, earlier.label("replay_id"))
              .join(coupon_templates, coupon_templates.c.id == coupons.c.template_id)
              .join(coupon_template_versions,
                    (coupon_template_versions.c.template_id == coupons.c.template_id)
@@ -142,11 +147,10 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
     where = store_id(db, store)
     require_channel_actor(principal, channel, where, "redeeming a coupon")
     text = read_code(ctx, code=code, qr=qr)
-    row, terms, name = _load(db, ctx, text)
+    row, terms, name = _load(db, ctx, text, idempotency_key)
     fingerprint = _fingerprint(row.id, order_id, order_amount, channel, where)
-    first = _replay(db, idempotency_key, fingerprint)
-    if first is not None:
-        return first
+    if row.replay_id is not None:
+        return _replay(db, idempotency_key, fingerprint) or {}
     now = utcnow()
     off = discount(terms, order_amount)
     answer = {
