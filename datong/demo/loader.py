@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,13 +71,41 @@ def load_demo(
     world = build_world(spec, seed, end or setup.anchor)
     report = _report(world)
     report.setup_seconds = time.perf_counter() - began
-    for done, messages in iter_chunks(world):
-        _append(engine, setup.sources, messages, hooks, report)
+    held: list[Message] = []
+    for done, messages, horizon in _in_time_order(iter_chunks(world)):
+        ready, held = _until(held + messages, horizon)
+        _append(engine, setup.sources, ready, hooks, report)
         report.seconds = time.perf_counter() - began
         if progress is not None:
             progress(done, len(world.activities), report)
+    if held:
+        _append(engine, setup.sources, held, hooks, report)
     report.seconds = time.perf_counter() - began
     return setup, report
+
+
+def _in_time_order(
+    chunks: Iterator[tuple[int, list[Message]]],
+) -> Iterator[tuple[int, list[Message], str | None]]:
+    """Each chunk with the earliest event time of the chunk after it (None for the last)."""
+    current = next(chunks, None)
+    while current is not None:
+        following = next(chunks, None)
+        horizon = min((m["timestamp"] for _, m in following[1]), default=None) \
+            if following else None
+        yield current[0], current[1], horizon
+        current = following
+
+
+def _until(messages: list[Message], horizon: str | None) -> tuple[list[Message], list[Message]]:
+    """Split into what happened before `horizon` and what must wait for the next chunk: an
+    activity's last events can be later than the next chunk's first ones, and a live stream
+    would have sent them later. Loaded in time order, no event reaches the identity resolver
+    late (a late one replays its part of the graph)."""
+    if horizon is None:
+        return messages, []
+    ready = [m for m in messages if m[1]["timestamp"] < horizon]
+    return ready, [m for m in messages if m[1]["timestamp"] >= horizon]
 
 
 def _report(world: World) -> LoadReport:
