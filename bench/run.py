@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in turn, each in its own process, against its baseline.
 
-    python -m bench.run [--only ingest,import,lake,demo,febrl,graph,lookup,loyalty] [--quick]
+    python -m bench.run [--only ingest,import,lake,demo,febrl,graph,lookup,loyalty,offers]
+        [--quick]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ SUITES = {
     "graph": ["bench.identity_graph_bench"],
     "lookup": ["bench.profile_lookup_bench"],
     "loyalty": ["bench.loyalty_bench"],
+    "offers": ["bench.offers_bench"],
 }
 QUICK = {
     "ingest": ["--batches", "300"],
@@ -29,6 +31,7 @@ QUICK = {
     "lookup": ["--persons", "100000", "--requests", "3000"],
     "loyalty": ["--members", "2000", "--orders", "10000", "--lookup-members", "100000",
                 "--expiry-entries", "500000"],
+    "offers": ["--claims", "2000", "--stock", "200", "--redeems", "500"],
 }
 
 

@@ -185,8 +185,8 @@ def test_ledger_invariants_hold_under_random_operations(engine: Engine, settings
 
     examples = 25 if backend == "postgres" else 60
     run_state_machine_as_test(Ledger, settings=hsettings(
-        max_examples=examples, stateful_step_count=40, deadline=None, derandomize=True, database=None,
-        suppress_health_check=list(HealthCheck)))
+        max_examples=examples, stateful_step_count=40, deadline=None, derandomize=True,
+        database=None, suppress_health_check=list(HealthCheck)))
     with engine.connect() as db:
         kinds = dict(db.execute(select(entries.c.kind, func.count())
                                 .group_by(entries.c.kind)).all())
