@@ -21,6 +21,7 @@ from datong.outbox.routes import router as domain_events_router
 from datong.profiles.routes import router as profiles_router
 from datong.runtime import Runtime
 from datong.settings import Settings
+from datong.web.errors import console_error
 from datong.web.routes import router as web_router
 
 
@@ -40,7 +41,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     app = FastAPI(title="datong", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
-    install_error_handlers(app)
+    install_error_handlers(app, pages=console_error)
     app.include_router(tracking_router)
     app.include_router(api_router)
     app.include_router(analytics_router)

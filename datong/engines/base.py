@@ -66,8 +66,17 @@ class AnalyticsEngine(ABC):
         gives the same table for the same graph (rows in any order)."""
 
     @abstractmethod
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table (rows moved from the state store, say) queryable as `name` in
+        this session, beside `events`, until the session closes."""
+
+    @abstractmethod
     def _expose(self, files: list[Path]) -> None:
         """Make `events` name these Parquet files (hive-partitioned by `date`) in the session."""
+
+    @abstractmethod
+    def _materialize(self, name: str, query: str) -> None:
+        """Run a query in the engine's own dialect and keep its result as table `name`."""
 
     @abstractmethod
     def _run_sql(self, query: str) -> pa.Table:
@@ -90,6 +99,18 @@ class AnalyticsEngine(ABC):
     def sql(self, query: str, *, dialect: str = SQL_DIALECT) -> pa.Table:
         """Run one query over the `events` table, written in `dialect` and transpiled to the
         engine's own with SQLGlot."""
+        own = self._transpile(query, dialect)
+        self.events()  # so that `events` names the lake as it is now
+        return self._run_sql(own)
+
+    def keep(self, name: str, query: str, *, dialect: str = SQL_DIALECT) -> None:
+        """Run one query once and keep its rows in the session as the table `name`, so that
+        several later queries read them instead of scanning the lake again."""
+        own = self._transpile(query, dialect)
+        self.events()
+        self._materialize(name, own)
+
+    def _transpile(self, query: str, dialect: str) -> str:
         import sqlglot
         from sqlglot import exp
         from sqlglot.errors import ParseError
@@ -100,8 +121,7 @@ class AnalyticsEngine(ABC):
             raise Invalid(f"the query does not parse as {dialect} SQL: {error}") from None
         if len(parsed) != 1 or not isinstance(parsed[0], exp.Query):
             raise Invalid("sql() runs exactly one query (SELECT, WITH ..., UNION ...)")
-        self.events()  # so that `events` names the lake as it is now
-        return self._run_sql(parsed[0].sql(dialect=self.dialect))
+        return parsed[0].sql(dialect=self.dialect)
 
     def __enter__(self) -> Self:
         self.connect()

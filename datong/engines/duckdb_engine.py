@@ -66,6 +66,9 @@ class DuckDBEngine(AnalyticsEngine):
         # docs/identity.md); in process, the edges' Arrow buffers go to scipy's C kernel as is.
         return components_in_memory(edges)
 
+    def register(self, name: str, table: pa.Table) -> None:
+        self._session().register(name, table)  # zero-copy: DuckDB scans the Arrow buffers
+
     def _expose(self, files: list[Path]) -> None:
         duck = self._session()
         if not files:
@@ -78,6 +81,9 @@ class DuckDBEngine(AnalyticsEngine):
             f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet([{listing}], "
             "hive_partitioning = true, hive_types = {'date': DATE})"
         )
+
+    def _materialize(self, name: str, query: str) -> None:
+        self._session().execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {query}')
 
     def _run_sql(self, query: str) -> pa.Table:
         try:
