@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from datong import __version__
 from datong.analytics.routes import router as analytics_router
 from datong.api.errors import install_error_handlers
 from datong.api.routes import router as api_router
+from datong.engines.registry import preload
 from datong.identity.suggestions.routes import router as suggestions_router
 from datong.ingest.routes import router as tracking_router
 from datong.lake.scheduler import start_periodic_sync
@@ -32,6 +34,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
+        threading.Thread(target=preload, args=(runtime.settings,), name="engine-warm-up",
+                         daemon=True).start()
         if runtime.settings.lake_sync_interval > 0:
             runtime.background.append(start_periodic_sync(runtime.engine, runtime.settings))
         try:

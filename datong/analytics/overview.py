@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection
 
@@ -130,18 +131,25 @@ def _events_sql() -> str:
     )
 
 
-def _new_sql(query: OverviewQuery) -> str:
-    start, end = _window(query)
+def _new_sql() -> str:
+    """`firsts` holds the persons first seen in the range (filtered before it is registered,
+    so that this text, like the others after `keep`, is the same for every range)."""
     return (
-        f"WITH people AS (SELECT DISTINCT person_id FROM scoped "
-        f"WHERE person_id IS NOT NULL) "
-        f"SELECT CASE WHEN p.offline_first_at IS NULL THEN 'online' "
-        f"WHEN p.online_first_at IS NULL THEN 'offline' "
-        f"WHEN p.online_first_at <= p.offline_first_at THEN 'online' ELSE 'offline' END "
-        f"AS channel, count(*) AS customers FROM firsts p JOIN people USING (person_id) "
-        f"WHERE p.first_seen_at >= TIMESTAMPTZ '{start.isoformat()}' "
-        f"AND p.first_seen_at < TIMESTAMPTZ '{end.isoformat()}' GROUP BY 1"
+        "WITH people AS (SELECT DISTINCT person_id FROM scoped WHERE person_id IS NOT NULL) "
+        "SELECT CASE WHEN p.offline_first_at IS NULL THEN 'online' "
+        "WHEN p.online_first_at IS NULL THEN 'offline' "
+        "WHEN p.online_first_at <= p.offline_first_at THEN 'online' ELSE 'offline' END "
+        "AS channel, count(*) AS customers FROM firsts p JOIN people USING (person_id) "
+        "GROUP BY 1"
     )
+
+
+def _first_seen_within(firsts: pa.Table, query: OverviewQuery) -> pa.Table:
+    start, end = _window(query)
+    seen = firsts["first_seen_at"]
+    keep = pc.and_(pc.greater_equal(seen, pa.scalar(start, seen.type)),
+                   pc.less(seen, pa.scalar(end, seen.type)))
+    return firsts.filter(pc.fill_null(keep, False))
 
 
 def check_store(store: str | None) -> str | None:
@@ -169,20 +177,20 @@ def load_overview(*, db: Connection, engine: AnalyticsEngine, query: OverviewQue
     idmap = persons.identifier_map(db, src)
     engine.register("src", src)
     engine.register("idmap", idmap)
-    engine.register("firsts", persons.profile_firsts(db))
+    engine.register("firsts", _first_seen_within(persons.profile_firsts(db), query))
     # The lake is scanned once; every figure below reads the kept rows.
     engine.keep("scoped", f"{_scoped_events(query)} SELECT * FROM scoped")
-    daily = engine.sql(_daily_sql()).to_pylist()
-    mix = {r["mix"]: int(r["customers"]) for r in engine.sql(_mix_sql()).to_pylist()}
+    daily = engine.sql(_daily_sql(), fresh=False).to_pylist()
+    mix = {r["mix"]: int(r["customers"]) for r in engine.sql(_mix_sql(), fresh=False).to_pylist()}
     new = {r["channel"]: int(r["customers"])
-           for r in engine.sql(_new_sql(query)).to_pylist()}
+           for r in engine.sql(_new_sql(), fresh=False).to_pylist()}
     return Overview(
         query=query,
         known_customers=int(pc.count_distinct(idmap["person_id"]).as_py()),
         daily=daily,
         mix={k: mix.get(k, 0) for k in ("online_only", "offline_only", "both")},
-        stores=engine.sql(_stores_sql()).to_pylist(),
-        top_events=engine.sql(_events_sql()).to_pylist(),
+        stores=engine.sql(_stores_sql(), fresh=False).to_pylist(),
+        top_events=engine.sql(_events_sql(), fresh=False).to_pylist(),
         new_customers={k: new.get(k, 0) for k in ("online", "offline")},
         totals=_totals(daily),
     )

@@ -11,7 +11,7 @@ connected components of a graph).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self
@@ -35,6 +35,23 @@ def _events_table() -> ir.Table:
 
     schema = EVENTS_SCHEMA.append(pa.field("date", pa.date32()))  # the partition column
     return ibis.table(ibis.Schema.from_pyarrow(schema), name="events")
+
+
+@lru_cache(maxsize=512)
+def _transpiled(query: str, read: str, write: str) -> str:
+    """One query from dialect `read` into `write`; remembered, since reports send the same
+    texts again and parsing costs more than running them on small data."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
+    try:
+        parsed = sqlglot.parse(query, read=read)
+    except ParseError as error:
+        raise Invalid(f"the query does not parse as {read} SQL: {error}") from None
+    if len(parsed) != 1 or not isinstance(parsed[0], exp.Query):
+        raise Invalid("sql() runs exactly one query (SELECT, WITH ..., UNION ...)")
+    return parsed[0].sql(dialect=write)
 
 
 class AnalyticsEngine(ABC):
@@ -96,11 +113,13 @@ class AnalyticsEngine(ABC):
         result = self._run_sql(ibis.to_sql(table, dialect=self.dialect))
         return result.cast(table.schema().to_pyarrow())
 
-    def sql(self, query: str, *, dialect: str = SQL_DIALECT) -> pa.Table:
+    def sql(self, query: str, *, dialect: str = SQL_DIALECT, fresh: bool = True) -> pa.Table:
         """Run one query over the `events` table, written in `dialect` and transpiled to the
-        engine's own with SQLGlot."""
+        engine's own with SQLGlot. `fresh=False` skips listing the lake again, for a series of
+        queries over tables `keep` made from it."""
         own = self._transpile(query, dialect)
-        self.events()  # so that `events` names the lake as it is now
+        if fresh:
+            self.events()  # so that `events` names the lake as it is now
         return self._run_sql(own)
 
     def keep(self, name: str, query: str, *, dialect: str = SQL_DIALECT) -> None:
@@ -111,17 +130,7 @@ class AnalyticsEngine(ABC):
         self._materialize(name, own)
 
     def _transpile(self, query: str, dialect: str) -> str:
-        import sqlglot
-        from sqlglot import exp
-        from sqlglot.errors import ParseError
-
-        try:
-            parsed = sqlglot.parse(query, read=dialect)
-        except ParseError as error:
-            raise Invalid(f"the query does not parse as {dialect} SQL: {error}") from None
-        if len(parsed) != 1 or not isinstance(parsed[0], exp.Query):
-            raise Invalid("sql() runs exactly one query (SELECT, WITH ..., UNION ...)")
-        return parsed[0].sql(dialect=self.dialect)
+        return _transpiled(query, dialect, self.dialect)
 
     def __enter__(self) -> Self:
         self.connect()

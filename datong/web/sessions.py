@@ -48,6 +48,8 @@ def sign_in(*, db: Connection, username: str, password: str, hours: float,
     principal = authenticate_staff(db=db, username=username, password=password)
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    db.execute(delete(console_sessions).where(  # this account's expired sign-ins go
+        console_sessions.c.staff_id == principal.id, console_sessions.c.expires_at <= now))
     db.execute(console_sessions.insert().values(
         token_hash=hash_secret(token), staff_id=principal.id,
         csrf_token=secrets.token_urlsafe(24), created_at=now,
