@@ -18,7 +18,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.common import PYTHON, FreshDatabase, free_port, peak_rss_mb, start_process, stop_process
+from bench.common import (
+    PYTHON,
+    FreshDatabase,
+    cpu_seconds,
+    free_port,
+    peak_rss_mb,
+    start_process,
+    stop_process,
+)
 from datong.ingest.sources import create_source
 from datong.ingest.tables import events
 from datong.settings import Settings
@@ -73,7 +81,9 @@ def run_one(kind: str, backend: str, opts: argparse.Namespace, workdir: Path) ->
         proc = _server(kind, settings, source_id, port, workdir / f"{kind}-{backend}.log")
         try:
             _load(port, key, 20, opts.size, 4)  # warm-up
+            cpu_before = cpu_seconds(proc.pid)
             result = _load(port, key, opts.batches, opts.size, opts.concurrency)
+            cpu = cpu_seconds(proc.pid) - cpu_before
             rss = peak_rss_mb(proc.pid)
         finally:
             stop_process(proc)
@@ -86,6 +96,9 @@ def run_one(kind: str, backend: str, opts: argparse.Namespace, workdir: Path) ->
             "events_per_s": round(opts.batches * opts.size / result["seconds"]),
             "non_200": {k: v for k, v in result.items() if k.startswith("status_")},
             "stored_all": stored == sent, "peak_rss_mb": round(rss, 1),
+            # The server's own CPU per event: what the figure would be on an idle core.
+            "server_cpu_s": round(cpu, 2),
+            "events_per_cpu_s": round(opts.batches * opts.size / cpu) if cpu else None,
         }
     finally:
         if database:
@@ -112,11 +125,13 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
 
 def _table(results: list[dict[str, Any]]) -> None:
-    print(f"\n{'backend':<11} {'server':<7} {'events/s':>9} {'ratio':>6} {'peak RSS':>9} stored")
+    print(f"\n{'backend':<11} {'server':<7} {'events/s':>9} {'ratio':>6} {'ev/cpu-s':>9} "
+          f"{'peak RSS':>9} stored")
     bare = {r["backend"]: r["events_per_s"] for r in results if r["server"] == "bare"}
     for r in results:
         ratio = r["events_per_s"] / bare[r["backend"]] if bare.get(r["backend"]) else float("nan")
         print(f"{r['backend']:<11} {r['server']:<7} {r['events_per_s']:>9} {ratio:>6.2f} "
+              f"{r['events_per_cpu_s'] or '-':>9} "
               f"{r['peak_rss_mb']:>7} MB {'all' if r['stored_all'] else 'MISSING'}")
 
 

@@ -12,6 +12,7 @@ import json
 import sys
 import time
 import uuid
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,11 +61,11 @@ def build_requests(port: int, write_key: str, batches: int, size: int, seed: str
     return out
 
 
-async def _worker(port: int, queue: list[bytes], stats: dict[str, int]) -> None:
+async def _worker(port: int, queue: deque[bytes], stats: dict[str, int]) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while queue:
-            writer.write(queue.pop())
+            writer.write(queue.popleft())  # in send order, as a live stream
             await writer.drain()
             status_line = await reader.readline()
             status = int(status_line.split()[1])
@@ -82,7 +83,8 @@ async def _worker(port: int, queue: list[bytes], stats: dict[str, int]) -> None:
 async def _run(port: int, requests: list[bytes], concurrency: int) -> dict[str, Any]:
     stats: dict[str, int] = {}
     started = time.perf_counter()
-    await asyncio.gather(*(_worker(port, requests, stats) for _ in range(concurrency)))
+    queue = deque(requests)
+    await asyncio.gather(*(_worker(port, queue, stats) for _ in range(concurrency)))
     return {"seconds": time.perf_counter() - started, **stats}
 
 

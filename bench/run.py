@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each in its own process, against its baseline.
 
-    python -m bench.run [--only ingest,import,lake,demo,febrl,graph] [--quick]
+    python -m bench.run [--only ingest,import,lake,demo,febrl,graph,lookup] [--quick]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ SUITES = {
     "demo": ["bench.demo_load", "--size", "medium"],
     "febrl": ["bench.febrl_eval"],
     "graph": ["bench.identity_graph_bench"],
+    "lookup": ["bench.profile_lookup_bench"],
 }
 QUICK = {
     "ingest": ["--batches", "300"],
@@ -24,6 +25,7 @@ QUICK = {
     "import": [],
     "febrl": ["--datasets", "1"],
     "graph": ["--edges", "1000000", "--rebuild-edges", "200000"],
+    "lookup": ["--persons", "100000", "--requests", "3000"],
 }
 
 

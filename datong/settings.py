@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         "FULL",
         description="SQLite fsync policy; FULL survives power loss, NORMAL only process death.",
     )
+    sqlite_cache_mb: int = Field(
+        64, ge=2, le=4096,
+        description="SQLite page cache per connection, in MiB; the hot indexes of identity "
+        "and profiles should fit.",
+    )
     ingest_max_pending: int = Field(
         20_000,
         ge=100,

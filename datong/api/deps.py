@@ -15,7 +15,9 @@ from datong.errors import Unauthorized
 from datong.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies that never block are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, and each such hop costs more than a profile lookup's queries.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -50,7 +52,7 @@ def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_admin(principal: CurrentPrincipal) -> Principal:
+async def get_admin(principal: CurrentPrincipal) -> Principal:
     require_role(principal.role, Role.admin)
     return principal
 
@@ -58,7 +60,7 @@ def get_admin(principal: CurrentPrincipal) -> Principal:
 AdminPrincipal = Annotated[Principal, Depends(get_admin)]
 
 
-def get_marketer(principal: CurrentPrincipal) -> Principal:
+async def get_marketer(principal: CurrentPrincipal) -> Principal:
     require_role(principal.role, Role.admin, Role.marketer)
     return principal
 

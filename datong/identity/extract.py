@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from datong.identity.rules import Rules
 
@@ -21,14 +20,14 @@ TRAIT_KEYS: dict[str, str] = {
 PROPERTY_KEYS = ("member_id", "phone", "payment_account", "card_number")
 
 
-@dataclass(frozen=True, order=True)
-class Ident:
+class Ident(NamedTuple):
+    """One identifier: a tuple, so hashing and ordering it costs no Python call."""
+
     type: str
     value: str
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """Identifiers of one event: those that may link, and junk that must not."""
 
     linkable: tuple[Ident, ...]
@@ -43,41 +42,59 @@ def _app_scope(event: dict[str, Any], traits: dict[str, Any]) -> str:
 
 
 def _candidates(event: dict[str, Any], user_id_type: str) -> list[tuple[str, object]]:
+    # Written out without comprehensions: this runs for every ingested event.
     found: list[tuple[str, object]] = [
         (user_id_type, event.get("user_id")), ("device_id", event.get("anonymous_id"))]
     context = event.get("context") or {}
-    extra = event.get("extra") or {}
-    if event.get("type") == "alias":
-        found.append(("device_id", extra.get("previousId")))
-    if isinstance(context.get("device"), dict):
-        found.append(("device_id", context["device"].get("id")))
+    kind = event.get("type")
+    if kind == "alias":
+        found.append(("device_id", (event.get("extra") or {}).get("previousId")))
+    device = context.get("device")
+    if isinstance(device, dict):
+        found.append(("device_id", device.get("id")))
     for source in (context.get("traits"), event.get("traits")):
         if isinstance(source, dict):
-            found += [(TRAIT_KEYS[k.lower()], v) for k, v in source.items()
-                      if k.lower() in TRAIT_KEYS]
-    props = event.get("properties") or {}
-    if event.get("type") == "track" and isinstance(props, dict):
-        found += [(k, props[k]) for k in PROPERTY_KEYS if k in props]
+            for key, value in source.items():
+                type_ = TRAIT_KEYS.get(key.lower())
+                if type_ is not None:
+                    found.append((type_, value))
+    props = event.get("properties")
+    if kind == "track" and isinstance(props, dict) and props:
+        for key in PROPERTY_KEYS:
+            if key in props:
+                found.append((key, props[key]))
     return found
 
 
 def extract(event: dict[str, Any], rules: Rules, user_id_type: str = "user_id") -> Found:
     """The normalised identifiers of an event row (as stored in `events`); the userId is of
-    `user_id_type`, its source's setting."""
+    `user_id_type`, its source's setting. Linkable ones come strongest type first."""
     scope = None
     linkable: set[Ident] = set()
     blocked: set[Ident] = set()
+    known = rules.by_type
     for type_, raw in _candidates(event, user_id_type):
-        if raw is None or type_ not in rules.by_type:
+        if raw is None or type_ not in known:
             continue
         value = rules.normalise(type_, raw)
         if value is None:
-            if str(raw).strip():
-                blocked.add(Ident(type_, str(raw).strip()[:200]))
+            text = str(raw).strip()
+            if text:
+                blocked.add(Ident(type_, text[:200]))
             continue
         if type_ in rules.scoped_types:
             scope = scope or _app_scope(event, event.get("traits") or {})
             value = f"{scope}:{value}"[:200]
         linkable.add(Ident(type_, value))
-    order = lambda i: (rules.priority(i.type), i.value)  # noqa: E731
-    return Found(tuple(sorted(linkable, key=order)), tuple(sorted(blocked - linkable)))
+    rank = rules.priorities
+    ordered: tuple[Ident, ...]
+    if len(linkable) == 2:  # the usual userId + device: no sort needed
+        a, b = linkable
+        ordered = (a, b) if (rank[a.type], a.value) <= (rank[b.type], b.value) else (b, a)
+    elif len(linkable) > 2:
+        ordered = tuple(sorted(linkable, key=lambda i: (rank[i.type], i.value)))
+    else:
+        ordered = tuple(linkable)
+    if blocked:
+        blocked -= linkable
+    return Found(ordered, tuple(sorted(blocked)) if len(blocked) > 1 else tuple(blocked))

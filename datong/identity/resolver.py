@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, select, update
 
@@ -24,19 +23,24 @@ from datong.identity.rules import Rules
 from datong.identity.tables import conflicts, edges, identifiers, merges, observations, persons
 from datong.ingest.tables import events, sources
 from datong.store.database import bulk_insert
-from datong.store.types import utcnow
+from datong.store.types import sqlite_time, utcnow
 
 
-@dataclass(order=True)
-class Item:
-    key: str
+class Item(NamedTuple):
+    key: str  # canonical order: event time, source, messageId
     event_id: int
     found: Found
 
 
 def event_key(row: dict[str, Any]) -> str:
+    """(event time, source, messageId) as one string that sorts in canonical order."""
     when: datetime = row["timestamp"]
-    return f"{when.strftime('%Y-%m-%dT%H:%M:%S.%f')}|{row['source_id']:08d}|{row['message_id']}"
+    if when.year < 1000:  # strftime does not pad such years; keep the keys stored so far
+        text = when.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    else:
+        stored = sqlite_time(when)  # the same UTC text, already made for the event log
+        text = f"{stored[:10]}T{stored[11:]}"
+    return f"{text}|{row['source_id']:08d}|{row['message_id']}"
 
 
 class IdentityResolver:
@@ -57,7 +61,14 @@ class IdentityResolver:
             if found.linkable or found.blocked:
                 items.append(Item(event_key(row), row["id"], found))
         if items:
-            resolve(db, sorted(items), self.rules, self.listeners)
+            items.sort(key=_canonical)
+            resolve(db, items, self.rules, self.listeners)
+        else:
+            publish_owners(db, {})
+
+
+def _canonical(item: Item) -> tuple[str, int]:
+    return item.key, item.event_id
 
 
 def resolve(db: Connection, items: list[Item], rules: Rules,
@@ -65,6 +76,7 @@ def resolve(db: Connection, items: list[Item], rules: Rules,
     idents = {i for item in items for i in (*item.found.linkable, *item.found.blocked)}
     rows = store.ensure_identifiers(db, idents)
     if _arrived_late(db, items, rows):
+        db.info.pop(_OWNERS, None)
         _replay(db, items, rows, rules, listeners)
     else:
         _append(db, items, rows, rules, listeners)
@@ -100,8 +112,9 @@ def _append(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Ru
     loaded = store.members_of(db, touched)
     for person, members in loaded.items():
         graph.add_person(person, members)
-    for ident, row in rows.items():
-        graph.know(row.id, ident)
+    if busy:
+        for ident, row in rows.items():
+            graph.know(row.id, ident)
     decisions = [(item, graph.apply([rows[i].id for i in item.found.linkable])) for item in busy]
     real = _realise(db, graph)
     current = {row.id: row.person_id for row in rows.values()}
@@ -113,7 +126,33 @@ def _append(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Ru
                                   linked=[rows[i].id for i in item.found.linkable]))
                   for item in quiet]
     _record(db, items, decisions, rows, real)
-    _log_merges(db, decisions, real, listeners)
+    absorbed = _log_merges(db, decisions, real, listeners)
+    owners = {item.event_id: real.get(d.person, d.person) for item, d in decisions if d.linked}
+    publish_owners(db, {e: _survivor(p, absorbed) for e, p in owners.items()})
+
+
+def _survivor(person: int, absorbed: dict[int, int]) -> int:
+    while person in absorbed:
+        person = absorbed[person]
+    return person
+
+
+_OWNERS = "datong.identity.owners"
+
+
+def publish_owners(db: Connection, owners: dict[int, int]) -> None:
+    """Tell the hooks after this one, in this transaction, each new event's person."""
+    db.info[_OWNERS] = (db.get_transaction(), owners)
+
+
+def published_owners(db: Connection) -> dict[int, int] | None:
+    """The persons `publish_owners` left for this transaction's events, if it did (a replay
+    does not: later hooks then read the identity tables)."""
+    mark = db.info.pop(_OWNERS, None)
+    if mark is None or mark[0] is not db.get_transaction():
+        return None
+    owners: dict[int, int] = mark[1]
+    return owners
 
 
 def _split_quiet(items: list[Item], rows: dict[Ident, Any]) -> tuple[list[Item], list[Item]]:
@@ -173,7 +212,8 @@ def _record(db: Connection, items: list[Item], decisions: list[tuple[Item, Decis
 
 
 def _log_merges(db: Connection, decisions: list[tuple[Item, Decision]], real: dict[int, int],
-                listeners: Sequence[PersonListener]) -> None:
+                listeners: Sequence[PersonListener]) -> dict[int, int]:
+    """Log the merges the decisions made; answer absorbed person → survivor."""
     absorbed: dict[int, int] = {}
     changes = []
     for item, decision in decisions:
@@ -184,6 +224,7 @@ def _log_merges(db: Connection, decisions: list[tuple[Item, Decision]], real: di
         absorbed.update({o: survivor for o in others})
         changes.append(PersonChange("merged", survivor, others, event_id=item.event_id))
     _write_changes(db, changes, absorbed, listeners)
+    return absorbed
 
 
 def _write_changes(db: Connection, changes: list[PersonChange], absorbed: dict[int, int],
@@ -240,7 +281,7 @@ def _replay(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Ru
     old_items = _load_items(db, old_events, rules)
     manual = _manual_links(db, ident_ids)
     _reset(db, old_events, ident_ids)
-    every = sorted(old_items + items)
+    every = sorted(old_items + items, key=_canonical)
     all_rows = store.ensure_identifiers(db, {i for it in every for i in
                                              (*it.found.linkable, *it.found.blocked)})
     graph = Graph(rules, store.forbidden_pairs(db, ident_ids | {r.id for r in all_rows.values()}))

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "wechat_openid": (8, 3),
     "device_id": (9, 20),
 }
+MEMO_SIZE = 200_000
 COMMON_JUNK = frozenset({
     "", "unknown", "null", "none", "nil", "undefined", "-1", "0", "anonymous", "n/a", "na",
     "test", "guest", "default", "00000000-0000-0000-0000-000000000000",
@@ -59,14 +61,40 @@ class Rules:
     phone_region: str = "CN"
     hash_key: bytes = b""
     scoped_types: frozenset[str] = field(default_factory=lambda: frozenset({"wechat_openid"}))
+    # Normalised values already computed: the same devices, users and phones come back in
+    # every batch, and parsing a phone number costs tens of microseconds.
+    _memo: dict[tuple[str, str | int], str | None] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
+    _priorities: dict[str, int] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def priorities(self) -> dict[str, int]:
+        """type → priority, built once (read for every event)."""
+        if not self._priorities:
+            self._priorities.update({n: rule.priority for n, rule in self.by_type.items()})
+        return self._priorities
 
     def priority(self, type_: str) -> int:
         return self.by_type[type_].priority
 
     def normalise(self, type_: str, raw: object) -> str | None:
         """The canonical value, or None when it is junk or malformed (never linked)."""
-        if raw is None or isinstance(raw, bool | dict | list):
-            return None
+        kind = type(raw)
+        if kind is not str and kind is not int:
+            return None if raw is None or isinstance(raw, bool | dict | list) else \
+                self._normalise(type_, raw)
+        key: Any = (type_, raw)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        value = self._memo[key] = self._normalise(type_, raw)
+        return value
+
+    def _normalise(self, type_: str, raw: object) -> str | None:
         text = str(raw).strip()
         if not text or text.casefold() in COMMON_JUNK:
             return None

@@ -4,7 +4,7 @@ every ingest transaction, so it avoids SQLAlchemy's per-statement compilation.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
@@ -23,20 +23,30 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 def _select_in(db: Connection, sql: str, values: Sequence[Any], first: tuple[Any, ...] = (),
                ) -> list[Any]:
-    """`sql` ends with `IN`; run it for the values (after the `first` params). PostgreSQL
-    takes them as one array (`= ANY`): one prepared statement, whatever their number."""
+    """`sql` ends with `IN`; run it for the values (after the `first` params) and answer
+    plain tuples, through the driver's own cursor (the hot path reads thousands of rows per
+    batch; SQLAlchemy's result rows would cost more than the query). PostgreSQL takes the
+    values as one array (`= ANY`): one prepared statement, whatever their number."""
     m = mark(db)
     sql = sql.replace("?", m)
-    if db.dialect.name == "postgresql":
-        column_sql = sql.removesuffix(" IN")
-        return list(db.exec_driver_sql(f"{column_sql} = ANY({m})", (*first, list(values))).all())
-    out: list[Any] = []
-    for part in chunks(list(values)):
-        out += db.exec_driver_sql(f"{sql} ({', '.join([m] * len(part))})", (*first, *part)).all()
-    return out
+    raw = db.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        if db.dialect.name == "postgresql":
+            column_sql = sql.removesuffix(" IN")
+            cursor.execute(f"{column_sql} = ANY({m})", (*first, list(values)))
+            return list(cursor.fetchall())
+        out: list[Any] = []
+        for part in chunks(list(values)):
+            cursor.execute(f"{sql} ({', '.join([m] * len(part))})", (*first, *part))
+            out += cursor.fetchall()
+        return out
+    finally:
+        cursor.close()
 
 
-def ensure_identifiers(db: Connection, idents: set[Ident]) -> dict[Ident, Any]:
+def ensure_identifiers(db: Connection, idents: set[Ident]) -> dict[Ident, IdentRow]:
     """Rows (id, type, value, person_id, last_key) for every identifier, created if new."""
     found = _find(db, idents)
     missing = sorted(i for i in idents if i not in found)
@@ -48,7 +58,15 @@ def ensure_identifiers(db: Connection, idents: set[Ident]) -> dict[Ident, Any]:
     return found
 
 
-def _find(db: Connection, idents: set[Ident]) -> dict[Ident, Any]:
+class IdentRow(NamedTuple):
+    id: int
+    type: str
+    value: str
+    person_id: int | None
+    last_key: str | None
+
+
+def _find(db: Connection, idents: set[Ident]) -> dict[Ident, IdentRow]:
     by_type: dict[str, list[str]] = {}
     for ident in idents:
         by_type.setdefault(ident.type, []).append(ident.value)
@@ -56,8 +74,8 @@ def _find(db: Connection, idents: set[Ident]) -> dict[Ident, Any]:
     for type_, values in sorted(by_type.items()):
         # type first: the (type, value) unique index answers it
         rows = _select_in(db, "SELECT id, type, value, person_id, last_key FROM identifiers "
-                              "WHERE type = ? AND value IN", sorted(values), (type_,))
-        found.update({Ident(r.type, r.value): r for r in rows})
+                              "WHERE type = ? AND value IN", values, (type_,))
+        found.update({Ident(r[1], r[2]): IdentRow(*r) for r in rows})
     return found
 
 
@@ -66,14 +84,14 @@ def members_of(db: Connection, person_ids: set[int]) -> dict[int, dict[int, Iden
     out: dict[int, dict[int, Ident]] = {p: {} for p in person_ids}
     rows = _select_in(db, "SELECT id, type, value, person_id FROM identifiers "
                           "WHERE person_id IN", sorted(person_ids))
-    for row in rows:
-        out[row.person_id][row.id] = Ident(row.type, row.value)
+    for id_, type_, value, person_id in rows:
+        out[person_id][id_] = Ident(type_, value)
     return out
 
 
 def person_keys(db: Connection, person_ids: set[int]) -> dict[int, str | None]:
     rows = _select_in(db, "SELECT id, last_key FROM persons WHERE id IN", sorted(person_ids))
-    return {r.id: r.last_key for r in rows}
+    return dict(rows)
 
 
 def forbidden_pairs(db: Connection, ident_ids: set[int]) -> set[frozenset[int]]:

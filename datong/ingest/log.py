@@ -91,9 +91,14 @@ def _insert_sqlite(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple
         f"INSERT INTO events ({names}) VALUES ({marks}) "
         "ON CONFLICT (source_id, message_id) DO NOTHING", list(zip(*columns, strict=True)),
     )
-    return db.exec_driver_sql(
-        "SELECT id, source_id, message_id FROM events WHERE id > ?", (before,)
-    ).all()  # type: ignore[return-value]
+    raw = db.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()  # plain tuples: a result row per new event would cost more
+    try:
+        cursor.execute("SELECT id, source_id, message_id FROM events WHERE id > ?", (before,))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _copy_postgres(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str]]:

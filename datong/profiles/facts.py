@@ -100,6 +100,12 @@ class Stats:
             else:
                 setattr(self, f.name, _latest(mine, theirs))
 
+    def moves_rules(self) -> bool:
+        """Whether, as an increment, this changes what tag rules read (orders, spend,
+        store counts; first/last seen times are not rule inputs)."""
+        return bool(self.online_orders or self.offline_orders or self.online_spend
+                    or self.offline_spend or self.stores or self.last_order_at)
+
     def copy(self) -> Stats:
         return replace(self, stores={k: list(v) for k, v in self.stores.items()})
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from datong.identity.changes import PersonChange
+from datong.identity.resolver import published_owners
 from datong.profiles import store
 from datong.profiles.facts import Stats, Trait, fold_traits
 from datong.profiles.rules import TagRule
@@ -43,7 +44,9 @@ class ProfileHook:
         counted = _counted(db)
         fresh = [r for r in rows if r["id"] not in counted] if counted else rows
         db.info.pop(_COUNTED, None)
-        owners = store.persons_of_events(db, (r["id"] for r in fresh))
+        owners = published_owners(db)
+        if owners is None:
+            owners = store.persons_of_events(db, (r["id"] for r in fresh))
         if owners:
             apply_events(db, [(owners[r["id"]], r) for r in fresh if r["id"] in owners],
                          self.tag_rules)
@@ -51,19 +54,27 @@ class ProfileHook:
 
 def apply_events(db: Connection, pairs: list[tuple[int, dict[str, Any]]],
                  tag_rules: Sequence[TagRule]) -> None:
-    """Fold (person, event row) pairs into the stored profiles."""
-    persons = {p for p, _ in pairs}
-    found = store.load_stats(db, persons)
-    with_traits = {p for p, row in pairs if row["type"] == "identify" or _has_context_traits(row)}
-    traits = store.load_traits(db, with_traits) if with_traits else {}
-    changed: set[int] = set()
+    """Fold (person, event row) pairs into the stored profiles: the counters as increments
+    (no read), the traits of identify calls, and the rule tags of persons whose orders,
+    spend or store counts moved (the only counters rules read)."""
+    deltas: dict[int, Stats] = {}
+    with_traits: set[int] = set()
     for person, row in pairs:
-        found.setdefault(person, Stats()).add(row)
-        if person in with_traits and fold_traits(traits.setdefault(person, {}), row):
-            changed.add(person)
-    store.save_stats(db, found)
-    store.save_traits(db, {p: traits[p] for p in changed})
-    apply_rules(db, tag_rules, found)
+        delta = deltas.get(person)
+        if delta is None:
+            delta = deltas[person] = Stats()
+        delta.add(row)
+        if row["type"] == "identify" or _has_context_traits(row):
+            with_traits.add(person)
+    store.add_stats(db, deltas)
+    if with_traits:
+        traits = store.load_traits(db, with_traits)
+        changed = {p for p, row in pairs
+                   if p in with_traits and fold_traits(traits.setdefault(p, {}), row)}
+        store.save_traits(db, {p: traits[p] for p in changed})
+    moved = {p for p, d in deltas.items() if d.moves_rules()}
+    if moved and tag_rules:
+        apply_rules(db, tag_rules, store.load_stats(db, moved))
 
 
 def _has_context_traits(row: dict[str, Any]) -> bool:

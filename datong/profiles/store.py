@@ -14,6 +14,7 @@ from datong.profiles.facts import COUNTER_COLUMNS, Stats, Trait
 from datong.profiles.tables import stats, store_counts, tags, traits
 from datong.store.database import bulk_insert, driver_value
 from datong.store.types import json_dumps
+from datong.store.upsert import bulk_upsert
 
 
 def persons_of_events(db: Connection, event_ids: Iterable[int]) -> dict[int, int]:
@@ -80,6 +81,21 @@ def save_stats(db: Connection, found: dict[int, Stats]) -> None:
                 rows)
     bulk_insert(db, store_counts, ("person_id", "store_code", "orders", "visits"),
                 [(p, code, o, v) for p, s in found.items() for code, (o, v) in s.stores.items()])
+
+
+# How an increment of each counter folds into the stored one (see `add_stats`).
+_FOLD = {c: ("min" if c.endswith("first_at") or c == "first_seen_at" else
+             "max" if c.endswith(("_at",)) else "sum") for c in COUNTER_COLUMNS}
+
+
+def add_stats(db: Connection, deltas: dict[int, Stats]) -> None:
+    """Fold increments (the counters of new events only) into the stored counters without
+    reading them: sums add, first times keep the earliest, last times the latest."""
+    bulk_upsert(db, stats, ("person_id",), _FOLD,
+                [(p, *(getattr(d, c) for c in COUNTER_COLUMNS)) for p, d in deltas.items()])
+    bulk_upsert(db, store_counts, ("person_id", "store_code"),
+                {"orders": "sum", "visits": "sum"},
+                [(p, code, o, v) for p, d in deltas.items() for code, (o, v) in d.stores.items()])
 
 
 def _rfm_of(db: Connection, found: dict[int, Stats]) -> dict[int, tuple[Any, ...]]:

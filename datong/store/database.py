@@ -27,7 +27,7 @@ def create_db_engine(settings: Settings, *, pool: bool = True) -> Engine:
             connect_args={"timeout": 60, "check_same_thread": False},
             poolclass=None if pool else NullPool,
         )
-        _configure_sqlite(engine, settings.sqlite_synchronous)
+        _configure_sqlite(engine, settings.sqlite_synchronous, settings.sqlite_cache_mb)
         return engine
     return create_engine(
         url,
@@ -42,7 +42,7 @@ def create_db_engine(settings: Settings, *, pool: bool = True) -> Engine:
     )
 
 
-def _configure_sqlite(engine: Engine, synchronous: str) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str, cache_mb: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # pysqlite's own BEGIN handling is off so that SQLAlchemy's BEGIN below is the only one.
@@ -52,6 +52,9 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
+        # The default page cache (2 MB) stops holding the identity and profile indexes once a
+        # store has some tens of thousands of events; every lookup then re-reads pages.
+        cur.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
         cur.close()
 
     @event.listens_for(engine, "begin")

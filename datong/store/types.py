@@ -48,8 +48,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_TEXTS: dict[datetime, str] = {}
+_TEXTS_SIZE = 100_000
+
+
 def sqlite_time(value: datetime) -> str:
-    """The text a UTCDateTime is stored as on SQLite (naive UTC, microseconds)."""
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    """The text a UTCDateTime is stored as on SQLite (naive UTC, microseconds).
+
+    On the ingest hot path one event time is written to the log, folded into counters and
+    keyed for identity resolution: the texts of recent times are kept, not recomputed."""
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) >= _TEXTS_SIZE:
+            _TEXTS.clear()
+        d = value.astimezone(UTC) if value.tzinfo is not UTC and value.utcoffset() else value
+        # formatting the fields is faster than isoformat() here (it is the ingest hot path)
+        text = _TEXTS[value] = (f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:"
+                                f"{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}")
+    return text
