@@ -34,12 +34,14 @@ from bench.common import PYTHON, free_port, start_process, stop_process
 END = "2026-11-23T18:00:00"
 LAST_DAY = date(2026, 11, 23)
 PASSWORD = "hemu-demo-2026"  # the demo's staff password (datong.demo.world.DEMO_PASSWORD)
-RANGES = {
-    "30 days": {"since": str(LAST_DAY - timedelta(days=29)), "until": str(LAST_DAY)},
-    "30 days, store SH01": {"since": str(LAST_DAY - timedelta(days=29)),
-                            "until": str(LAST_DAY), "store": "SH01"},
-    "365 days": {"since": str(LAST_DAY - timedelta(days=364)), "until": str(LAST_DAY)},
-}
+
+
+def ranges(last: date) -> dict[str, dict[str, str]]:
+    """The filters measured: the default 30 days, one store, the whole year."""
+    month = {"since": str(last - timedelta(days=29)), "until": str(last)}
+    return {"30 days": month, "30 days, store SH01": {**month, "store": "SH01"},
+            "365 days": {"since": str(last - timedelta(days=364)), "until": str(last)}}
+
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -74,11 +76,11 @@ def _summary(times: list[float]) -> dict[str, float]:
             "max_ms": _ms(ordered[-1])}
 
 
-def measure_http(url: str, runs: int) -> list[dict[str, Any]]:
+def measure_http(url: str, runs: int, last: date) -> list[dict[str, Any]]:
     results = []
     with httpx.Client(base_url=url, timeout=60, follow_redirects=False) as client:
         sign_in(client)
-        for name, params in RANGES.items():
+        for name, params in ranges(last).items():
             times, computed = [], []
             for _ in range(runs + 1):
                 started = time.perf_counter()
@@ -95,7 +97,7 @@ def measure_http(url: str, runs: int) -> list[dict[str, Any]]:
     return results
 
 
-def measure_browser(url: str, runs: int) -> list[dict[str, Any]]:
+def measure_browser(url: str, runs: int, last: date) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
     results = []
@@ -107,7 +109,7 @@ def measure_browser(url: str, runs: int) -> list[dict[str, Any]]:
         page.fill("#password", PASSWORD)
         page.press("#password", "Enter")
         page.wait_for_url(f"{url}/console/")
-        for name, params in RANGES.items():
+        for name, params in ranges(last).items():
             query = "&".join(f"{k}={v}" for k, v in params.items())
             times = []
             for _ in range(runs):
@@ -125,6 +127,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("bench/results/medium-world"))
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--last-day", type=date.fromisoformat, default=LAST_DAY,
+                        help="the last day of the ranges measured (the world's last day)")
     opts = parser.parse_args()
     data_dir = opts.data_dir.resolve()
     build_world(data_dir)
@@ -136,9 +140,9 @@ def main() -> None:
                             "--log-level", "warning"], env, f"{url}/healthz",
                            data_dir / "console-bench-server.log")
     try:
-        results = measure_http(url, opts.runs)
+        results = measure_http(url, opts.runs, opts.last_day)
         if not opts.no_browser and Path("/usr/bin/chromium").exists():
-            results += measure_browser(url, opts.runs)
+            results += measure_browser(url, opts.runs, opts.last_day)
     finally:
         stop_process(server)
     for row in results:

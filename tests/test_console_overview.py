@@ -109,3 +109,31 @@ def test_kept_tables_serve_later_queries(settings: Settings) -> None:
         got = analytics.sql("SELECT sum(n) AS total FROM doubled", fresh=False)
         assert got["total"].to_pylist() == [12]
         assert analytics.sql("SELECT count(*) AS n FROM events")["n"].to_pylist() == [0]
+
+
+def test_the_kept_identifier_map_follows_merges_and_splits(
+    client: TestClient, engine: Engine, settings: Settings, cast: Cast
+) -> None:
+    from datong.analytics.persons import IdentityMaps, identity_version
+    from datong.identity import service as identity
+
+    send(client, cast.app_key,
+         {"type": "identify", "userId": "u-1", "anonymousId": "d-1",
+          "timestamp": START.isoformat(), "traits": {"phone": "13800001111"}},
+         {"type": "track", "anonymousId": "d-2", "event": "Product Viewed",
+          "timestamp": START.isoformat()})
+    maps = IdentityMaps()
+    with engine.connect() as db:
+        before = identity_version(db)
+        _, first = maps.get(db)
+        assert maps.get(db)[1] is first  # unchanged graph: the same table again
+    with engine.begin() as db:
+        a = identity.find_person(db=db, rules=settings.rules, type="device_id", raw="d-1")
+        b = identity.find_person(db=db, rules=settings.rules, type="device_id", raw="d-2")
+        assert a is not None and b is not None and a != b
+        identity.merge_persons(db=db, person_a=a, person_b=b, rules=settings.rules,
+                               actor="test")
+    with engine.connect() as db:
+        assert identity_version(db) != before
+        _, merged = maps.get(db)
+    assert merged is not first and len(set(merged["person_id"].to_pylist())) == 1

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection
 
@@ -132,24 +131,12 @@ def _events_sql() -> str:
 
 
 def _new_sql() -> str:
-    """`firsts` holds the persons first seen in the range (filtered before it is registered,
-    so that this text, like the others after `keep`, is the same for every range)."""
+    """`firsts` holds the persons first seen in the range, with their first channel."""
     return (
         "WITH people AS (SELECT DISTINCT person_id FROM scoped WHERE person_id IS NOT NULL) "
-        "SELECT CASE WHEN p.offline_first_at IS NULL THEN 'online' "
-        "WHEN p.online_first_at IS NULL THEN 'offline' "
-        "WHEN p.online_first_at <= p.offline_first_at THEN 'online' ELSE 'offline' END "
-        "AS channel, count(*) AS customers FROM firsts p JOIN people USING (person_id) "
+        "SELECT p.channel, count(*) AS customers FROM firsts p JOIN people USING (person_id) "
         "GROUP BY 1"
     )
-
-
-def _first_seen_within(firsts: pa.Table, query: OverviewQuery) -> pa.Table:
-    start, end = _window(query)
-    seen = firsts["first_seen_at"]
-    keep = pc.and_(pc.greater_equal(seen, pa.scalar(start, seen.type)),
-                   pc.less(seen, pa.scalar(end, seen.type)))
-    return firsts.filter(pc.fill_null(keep, False))
 
 
 def check_store(store: str | None) -> str | None:
@@ -170,14 +157,14 @@ def _totals(daily: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return out
 
 
-def load_overview(*, db: Connection, engine: AnalyticsEngine, query: OverviewQuery
-                  ) -> Overview:
-    """Every overview figure for the range, in one engine session."""
-    src = persons.source_map(db)
-    idmap = persons.identifier_map(db, src)
+def load_overview(*, db: Connection, engine: AnalyticsEngine, query: OverviewQuery,
+                  maps: persons.IdentityMaps | None = None) -> Overview:
+    """Every overview figure for the range, in one engine session; `maps` keeps the
+    identifier map between calls while it is current."""
+    src, idmap = (maps or persons.IdentityMaps()).get(db)
     engine.register("src", src)
     engine.register("idmap", idmap)
-    engine.register("firsts", _first_seen_within(persons.profile_firsts(db), query))
+    engine.register("firsts", persons.first_seen_between(db, *_window(query)))
     # The lake is scanned once; every figure below reads the kept rows.
     engine.keep("scoped", f"{_scoped_events(query)} SELECT * FROM scoped")
     daily = engine.sql(_daily_sql(), fresh=False).to_pylist()

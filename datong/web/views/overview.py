@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from datong.analytics.activity import report_window
 from datong.analytics.overview import Overview, OverviewQuery, check_store, load_overview
+from datong.analytics.persons import IdentityMaps
 from datong.engines import create_engine
 from datong.stores.service import list_stores
 from datong.web.deps import Marketing
@@ -26,6 +27,15 @@ PENDING_SECTIONS = (
     ("overview.coupons", "overview.coupons_pending"),
     ("overview.points", "overview.points_pending"),
 )
+
+
+def _maps(request: Request) -> IdentityMaps:
+    """The app's cache of the identifier map (kept while the identity graph is unchanged)."""
+    state = request.app.state
+    if not hasattr(state, "identity_maps"):
+        state.identity_maps = IdentityMaps()
+    maps: IdentityMaps = state.identity_maps
+    return maps
 
 
 def _chart_data(found: Overview) -> dict[str, Any]:
@@ -58,7 +68,7 @@ def overview_page(request: Request, user: Marketing, since: date | None = None,
     with runtime.engine.connect().execution_options(readonly=True) as db, db.begin():
         stores = list_stores(db=db)
         with create_engine(settings) as engine:
-            found = load_overview(db=db, engine=engine, query=query)
+            found = load_overview(db=db, engine=engine, query=query, maps=_maps(request))
     took = time.perf_counter() - started
     names = {s.code: s.name for s in stores}
     return render(request, "overview.html", {
