@@ -19,6 +19,8 @@ from datong.identity.suggestions.routes import router as suggestions_router
 from datong.ingest.routes import router as tracking_router
 from datong.lake.scheduler import start_periodic_sync
 from datong.lake.status import lake_status
+from datong.loyalty.routes import router as loyalty_router
+from datong.loyalty.scheduler import start_periodic_jobs
 from datong.outbox.routes import router as domain_events_router
 from datong.profiles.routes import router as profiles_router
 from datong.runtime import Runtime
@@ -38,6 +40,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
                          daemon=True).start()
         if runtime.settings.lake_sync_interval > 0:
             runtime.background.append(start_periodic_sync(runtime.engine, runtime.settings))
+        if runtime.settings.loyalty_jobs_interval > 0:
+            runtime.background.append(
+                start_periodic_jobs(runtime.engine, runtime.settings, runtime.outbox))
         try:
             yield
         finally:
@@ -52,6 +57,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(suggestions_router)
     app.include_router(profiles_router)
     app.include_router(domain_events_router)
+    app.include_router(loyalty_router)
     app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])

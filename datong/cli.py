@@ -7,7 +7,17 @@ import sys
 import typer
 
 from datong import __version__
-from datong.commands import admin, common, demo, identity, imports, lake, profiles, server
+from datong.commands import (
+    admin,
+    common,
+    demo,
+    identity,
+    imports,
+    lake,
+    loyalty,
+    profiles,
+    server,
+)
 from datong.commands.common import errors
 from datong.errors import DatongError
 
@@ -23,6 +33,7 @@ app.add_typer(server.db_app, name="db")
 app.add_typer(lake.lake_app, name="lake")
 app.add_typer(identity.identity_app, name="identity")
 app.add_typer(profiles.profiles_app, name="profiles")
+app.add_typer(loyalty.loyalty_app, name="loyalty")
 app.command("serve")(server.serve)
 app.command("demo")(demo.demo)
 app.command("import")(imports.import_file)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datong.identity.changes import PersonListener
 from datong.identity.resolver import IdentityResolver
 from datong.ingest.log import EventHook
+from datong.loyalty.earning import LoyaltyHook
+from datong.loyalty.merge import LoyaltyListener
 from datong.outbox.identity import PersonChangeEvents
 from datong.outbox.service import Outbox
 from datong.profiles.hook import ProfileHook, ProfileListener
@@ -22,12 +24,16 @@ def outbox(settings: Settings) -> Outbox:
 
 def person_listeners(settings: Settings, events: Outbox | None = None) -> list[PersonListener]:
     """What follows persons through merges and splits, wherever they happen (ingest, unmerge,
-    accepted suggestions): profiles, then the domain event log."""
-    return [ProfileListener(settings.profile_tag_rules),
-            PersonChangeEvents(events or outbox(settings))]
+    accepted suggestions): profiles, then the domain event log, then membership."""
+    events = events or outbox(settings)
+    return [ProfileListener(settings.profile_tag_rules), PersonChangeEvents(events),
+            LoyaltyListener(settings, events)]
 
 
-def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = ()) -> list[EventHook]:
-    """Identity first (later hooks read the person of each event), then the rest."""
-    return [IdentityResolver(settings.rules, [*person_listeners(settings), *listeners]),
-            ProfileHook(settings.profile_tag_rules)]
+def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = (),
+                events: Outbox | None = None) -> list[EventHook]:
+    """Identity first (later hooks read the person of each event), then profiles, then
+    loyalty (points for orders)."""
+    events = events or outbox(settings)
+    return [IdentityResolver(settings.rules, [*person_listeners(settings, events), *listeners]),
+            ProfileHook(settings.profile_tag_rules), LoyaltyHook(settings, events)]

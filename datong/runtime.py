@@ -29,14 +29,15 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, *, hooks: list[EventHook] | None = None) -> Runtime:
         engine = open_store(settings)
+        events = outbox(settings)
         writer = GroupWriter(
             engine,
             max_pending=settings.ingest_max_pending,
             max_group=settings.ingest_max_group,
             retry_after=settings.ingest_retry_after,
-            hooks=event_hooks(settings) if hooks is None else hooks,
+            hooks=event_hooks(settings, events=events) if hooks is None else hooks,
         )
-        return cls(settings, engine, writer, WriteKeyCache(engine), outbox(settings))
+        return cls(settings, engine, writer, WriteKeyCache(engine), events)
 
     def start(self) -> None:
         self.writer.start()

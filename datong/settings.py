@@ -102,6 +102,12 @@ class Settings(BaseSettings):
         description="Folder holding the console's npm packages (chart.js, jsqr); default: the "
         "node_modules that `make install` fills next to the package.",
     )
+    loyalty_jobs_interval: float = Field(
+        300.0, ge=0,
+        description="Seconds between the server's loyalty jobs (points whose return window "
+        "closed become spendable, timed-out holds are released, expired points expire); "
+        "0 turns them off.",
+    )
 
     @field_validator("phone_region")
     @classmethod

@@ -19,6 +19,7 @@ from datong.commands.common import console, fail, settings
 from datong.demo.credentials import write_credentials
 from datong.demo.generate import parse_size
 from datong.demo.loader import LoadReport, load_demo, store_has_events
+from datong.demo.members import MemberSeeding
 from datong.demo.world import stores_for
 from datong.runtime import Runtime
 
@@ -49,11 +50,15 @@ def demo(
             def advance(done: int, total: int, report: LoadReport) -> None:
                 bar.update(task, completed=done, total=total, events=report.inserted)
 
+            seeding = MemberSeeding(runtime.settings, runtime.outbox)
             setup, report = load_demo(engine=runtime.engine, size=spec.name, seed=seed,
-                                      end=until, hooks=runtime.writer.hooks, progress=advance)
+                                      end=until, hooks=runtime.writer.hooks, progress=advance,
+                                      members=seeding)
     finally:
         runtime.stop()
     _summary(report)
+    console.print(f"loyalty: {seeding.enrolled:,} members enrolled, {seeding.redeemed:,} paid "
+                  f"with points; jobs {seeding.job_counts}")
     path = write_credentials(settings().data_dir, setup, stores_for(spec))
     if path is not None:
         console.print(path.read_text(encoding="utf-8"), highlight=False, markup=False,

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, select
 
 from datong.demo.compose import Message
 from datong.demo.generate import World, build_world, iter_chunks, parse_size
+from datong.demo.members import MemberSeeding, enrol_members, points_activity
 from datong.demo.people import VISITOR, WALKIN
 from datong.demo.setup import Setup, ensure_setup
 from datong.demo.world import stores_for
@@ -62,20 +63,26 @@ def store_has_events(*, db: Connection) -> bool:
 def load_demo(
     *, engine: Engine, size: str, seed: int, end: datetime | None = None,
     hooks: Sequence[log.EventHook] = (), progress: Progress | None = None,
+    members: MemberSeeding | None = None,
 ) -> tuple[Setup, LoadReport]:
-    """Set up the demo's stores, staff, sources and token, then stream its events in."""
+    """Set up the demo's stores, staff, sources and token, then stream its events in.
+    With `members` (and the hooks), loyalty members join first and spend points after."""
     spec = parse_size(size)
     began = time.perf_counter()
     with engine.begin() as db:
         setup = ensure_setup(db=db, stores=stores_for(spec))
     world = build_world(spec, seed, end or setup.anchor)
     report = _report(world)
+    if members is not None:
+        enrol_members(engine=engine, world=world, setup=setup, hooks=hooks, seeding=members)
     report.setup_seconds = time.perf_counter() - began
     for done, messages in iter_chunks(world):
         _append(engine, setup.sources, messages, hooks, report)
         report.seconds = time.perf_counter() - began
         if progress is not None:
             progress(done, len(world.activities), report)
+    if members is not None:
+        points_activity(engine=engine, world=world, seeding=members)
     report.seconds = time.perf_counter() - began
     return setup, report
 
