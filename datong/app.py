@@ -21,6 +21,9 @@ from datong.lake.scheduler import start_periodic_sync
 from datong.lake.status import lake_status
 from datong.loyalty.routes import router as loyalty_router
 from datong.loyalty.scheduler import start_periodic_jobs
+from datong.offers.referral_routes import router as referrals_router
+from datong.offers.reservation_routes import router as reservations_router
+from datong.offers.routes import router as coupons_router
 from datong.outbox.routes import router as domain_events_router
 from datong.profiles.routes import router as profiles_router
 from datong.runtime import Runtime
@@ -58,6 +61,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(profiles_router)
     app.include_router(domain_events_router)
     app.include_router(loyalty_router)
+    app.include_router(coupons_router)
+    app.include_router(referrals_router)
+    app.include_router(reservations_router)
     app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])

@@ -15,6 +15,7 @@ from datong.commands import (
     imports,
     lake,
     loyalty,
+    offers,
     profiles,
     server,
 )
@@ -34,6 +35,9 @@ app.add_typer(lake.lake_app, name="lake")
 app.add_typer(identity.identity_app, name="identity")
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(loyalty.loyalty_app, name="loyalty")
+app.add_typer(offers.coupons_app, name="coupons")
+app.add_typer(offers.reservations_app, name="reservations")
+app.add_typer(offers.referrals_app, name="referrals")
 app.command("serve")(server.serve)
 app.command("demo")(demo.demo)
 app.command("import")(imports.import_file)

@@ -11,6 +11,10 @@ from datong.identity.resolver import IdentityResolver
 from datong.ingest.log import EventHook
 from datong.loyalty.earning import LoyaltyHook
 from datong.loyalty.merge import LoyaltyListener
+from datong.offers.context import OffersContext
+from datong.offers.hooks import OffersHook
+from datong.offers.listener import OffersListener
+from datong.offers.referral import EnrolmentReferrals
 from datong.outbox.identity import PersonChangeEvents
 from datong.outbox.service import Outbox
 from datong.profiles.hook import ProfileHook, ProfileListener
@@ -19,15 +23,17 @@ from datong.settings import Settings
 
 def outbox(settings: Settings) -> Outbox:
     """The domain event outbox with every in-process subscriber registered."""
-    return Outbox()
+    box = Outbox()
+    box.subscribe("Member Enrolled", EnrolmentReferrals(OffersContext.build(settings, box)))
+    return box
 
 
 def person_listeners(settings: Settings, events: Outbox | None = None) -> list[PersonListener]:
     """What follows persons through merges and splits, wherever they happen (ingest, unmerge,
     accepted suggestions): profiles, then the domain event log, then membership."""
     events = events or outbox(settings)
-    return [ProfileListener(settings.profile_tag_rules), PersonChangeEvents(events),
-            LoyaltyListener(settings, events)]
+    return [ProfileListener(settings.profile_tag_rules), OffersListener(),
+            PersonChangeEvents(events), LoyaltyListener(settings, events)]
 
 
 def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = (),
@@ -36,4 +42,5 @@ def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = (),
     loyalty (points for orders)."""
     events = events or outbox(settings)
     return [IdentityResolver(settings.rules, [*person_listeners(settings, events), *listeners]),
-            ProfileHook(settings.profile_tag_rules), LoyaltyHook(settings, events)]
+            ProfileHook(settings.profile_tag_rules), LoyaltyHook(settings, events),
+            OffersHook(OffersContext.build(settings, events))]

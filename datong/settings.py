@@ -108,6 +108,36 @@ class Settings(BaseSettings):
         "closed become spendable, timed-out holds are released, expired points expire); "
         "0 turns them off.",
     )
+    referral_trigger: Literal["enrolment", "first_order"] = Field(
+        "enrolment",
+        description="When a referral is rewarded: the invitee enrols as a member, or places "
+        "a first order.",
+    )
+    referral_inviter_template: int | None = Field(
+        None, ge=1, description="Coupon template id given to the inviter of a granted referral."
+    )
+    referral_invitee_template: int | None = Field(
+        None, ge=1, description="Coupon template id given to the invitee of a granted referral."
+    )
+    referral_daily_cap: int = Field(
+        10, ge=1, description="Most referrals one inviter is rewarded for per day (local time)."
+    )
+    referral_total_cap: int = Field(
+        100, ge=1, description="Most referrals one inviter is ever rewarded for."
+    )
+    referral_shared_identifiers: list[str] = Field(
+        default_factory=lambda: ["device_id", "phone", "payment_account"],
+        description="JSON: identifier types that, when inviter and invitee both used one "
+        "value, refuse the reward.",
+    )
+    referral_link_base: str = Field(
+        "http://127.0.0.1:8000/r/",
+        description="Start of a share link; the referral code is appended.",
+    )
+    reservation_checkin_early_minutes: int = Field(
+        30, ge=0, le=1440,
+        description="How many minutes before a slot starts its bookings may be checked in.",
+    )
 
     @field_validator("phone_region")
     @classmethod

@@ -20,6 +20,7 @@ from datong.demo.credentials import write_credentials
 from datong.demo.generate import parse_size
 from datong.demo.loader import LoadReport, load_demo, store_has_events
 from datong.demo.members import MemberSeeding
+from datong.demo.offers import OffersReport, load_offers
 from datong.demo.world import stores_for
 from datong.runtime import Runtime
 
@@ -54,11 +55,13 @@ def demo(
             setup, report = load_demo(engine=runtime.engine, size=spec.name, seed=seed,
                                       end=until, hooks=runtime.writer.hooks, progress=advance,
                                       members=seeding)
+        offers = load_offers(engine=runtime.engine, settings=runtime.settings, seed=seed)
     finally:
         runtime.stop()
     _summary(report)
     console.print(f"loyalty: {seeding.enrolled:,} members enrolled, {seeding.redeemed:,} paid "
                   f"with points; jobs {seeding.job_counts}")
+    _offers_summary(offers)
     path = write_credentials(settings().data_dir, setup, stores_for(spec))
     if path is not None:
         console.print(path.read_text(encoding="utf-8"), highlight=False, markup=False,
@@ -66,6 +69,16 @@ def demo(
         console.print(f"(saved to {path})")
     else:
         console.print(f"sign-in details: {settings().data_dir / 'demo-credentials.txt'}")
+
+
+def _offers_summary(r: OffersReport) -> None:
+    if r.skipped:
+        console.print("offers: the demo's coupons, referrals and bookings are there already")
+        return
+    console.print(
+        f"offers: {r.claimed:,} coupons claimed, {r.redeemed_in_store:,} redeemed in store and "
+        f"{r.redeemed_online:,} online, {r.expired:,} expired; {r.referrals:,} referrals; "
+        f"{r.bookings:,} bookings", highlight=False)
 
 
 def _parse_end(text: str | None) -> datetime | None:

@@ -5,6 +5,7 @@ from datong.identity import tables as _identity  # noqa: F401
 from datong.identity.suggestions import tables as _suggestions  # noqa: F401
 from datong.ingest import tables as _ingest  # noqa: F401
 from datong.loyalty import tables as _loyalty  # noqa: F401
+from datong.offers import tables as _offers  # noqa: F401
 from datong.outbox import tables as _outbox  # noqa: F401
 from datong.profiles import tables as _profiles  # noqa: F401
 from datong.store.metadata import metadata

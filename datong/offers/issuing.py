@@ -1,0 +1,199 @@
+"""Issuing coupons: an online claim, a clerk in store, a bulk list, points, rewards.
+
+Two guards make a claim storm safe on every backend. The per-person count is one upsert
+that only increments below the limit (`INSERT … ON CONFLICT DO UPDATE … WHERE claimed <
+limit`), and the stock is one conditional update (`issued = issued + 1 WHERE issued <
+stock`). Each is atomic on PostgreSQL under concurrency (row locks, re-checked after the
+wait) and SQLite runs one writer at a time; both run in a savepoint, so a refusal leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from datong.auth.tokens import Principal
+from datong.errors import Conflict, DatongError, Forbidden
+from datong.offers import codes
+from datong.offers.access import actor, require_channel_actor, require_manager
+from datong.offers.context import OffersContext
+from datong.offers.coupons import view
+from datong.offers.people import resolve
+from datong.offers.places import store_id
+from datong.offers.tables import coupon_claims, coupon_templates, coupons
+from datong.offers.templates import _template_row, load_terms
+from datong.offers.terms import Terms, validity
+from datong.store.types import utcnow
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One coupon to issue: to whom, how, by whom."""
+
+    template_id: int
+    person_id: int
+    anchor_id: int | None
+    source: str  # claim | bulk | points | referral | clerk | reservation
+    channel: str  # online | offline
+    store_id: int | None
+    actor: str
+    issue_key: str | None = None
+
+
+def issue(db: Connection, ctx: OffersContext, req: Issue, *, now: datetime | None = None
+          ) -> tuple[Any, bool]:
+    """Issue one coupon, or find the one already issued under `issue_key`.
+    Answers (coupon row, created?)."""
+    if req.issue_key is not None:
+        found = _by_key(db, req.issue_key)
+        if found is not None:
+            if found.template_id != req.template_id:
+                raise Conflict("this idempotency key was used for another coupon template",
+                               code="idempotency_key_reused", field="idempotency_key")
+            return found, False
+    now = now or utcnow()
+    template = _template_row(db, req.template_id)
+    terms = load_terms(db, template.id, template.version)
+    _check_template(db, ctx, template, terms, req.person_id, now)
+    try:
+        with db.begin_nested():
+            row = _take(db, template, terms, req, now)
+    except IntegrityError:
+        found = _by_key(db, req.issue_key) if req.issue_key else None
+        if found is None:
+            raise
+        return found, False  # the same key issued concurrently: that coupon is the answer
+    ctx.outbox.emit(
+        db, "Coupon Claimed", person_id=req.person_id, channel=req.channel,
+        store_id=req.store_id, actor=req.actor,
+        properties={"coupon_id": row.id, "template_id": template.id, "version": row.version,
+                    "source": req.source, "code": codes.mask(row.code),
+                    "valid_until": row.valid_until.isoformat()})
+    return row, True
+
+
+def _by_key(db: Connection, key: str) -> Any:
+    return db.execute(select(coupons).where(coupons.c.issue_key == key)).first()
+
+
+def _check_template(db: Connection, ctx: OffersContext, template: Any, terms: Terms,
+                    person_id: int, now: datetime) -> None:
+    if template.status != "active":
+        raise Conflict(f"coupon template {template.id} is {template.status}",
+                       code="template_inactive")
+    if terms.valid_until is not None and terms.valid_until <= now:
+        raise Conflict(f"coupon template {template.id} ended on {terms.valid_until:%Y-%m-%d}",
+                       code="template_ended")
+    if template.stock is not None and template.issued >= template.stock:
+        raise Conflict(f"coupon template {template.id} is out of stock", code="out_of_stock")
+    if terms.eligible_tiers:
+        tier = ctx.membership.tier_of(db, person_id)
+        if tier not in terms.eligible_tiers:
+            held = f"tier {tier}" if tier else "no membership"
+            raise Forbidden(f"this coupon is for the tiers {', '.join(terms.eligible_tiers)}; "
+                            f"the person has {held}", code="not_eligible")
+
+
+def _take(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime) -> Any:
+    """Count the person's claim, take one from the stock, write the coupon."""
+    if not _count_claim(db, template.id, req.person_id, template.per_person_limit):
+        raise Conflict(f"the person already holds the most coupons of template "
+                       f"{template.id} allowed ({template.per_person_limit})",
+                       code="limit_reached")
+    taken = db.execute(update(coupon_templates).where(
+        coupon_templates.c.id == template.id,
+        (coupon_templates.c.stock.is_(None))
+        | (coupon_templates.c.issued < coupon_templates.c.stock))
+        .values(issued=coupon_templates.c.issued + 1))
+    if taken.rowcount != 1:
+        raise Conflict(f"coupon template {template.id} is out of stock", code="out_of_stock")
+    start, until = validity(terms, now)
+    values = {
+        "code": codes.new_code(), "template_id": template.id, "version": template.version,
+        "person_id": req.person_id, "anchor_identifier_id": req.anchor_id, "status": "issued",
+        "source": req.source, "claim_channel": req.channel, "claim_store_id": req.store_id,
+        "issued_by": req.actor, "issued_at": now, "valid_from": start, "valid_until": until,
+        "issue_key": req.issue_key,
+    }
+    row = db.execute(coupons.insert().values(**values).returning(*coupons.c)).first()
+    assert row is not None
+    return row
+
+
+def _count_claim(db: Connection, template_id: int, person_id: int, limit: int) -> bool:
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(coupon_claims).values(
+        template_id=template_id, person_id=person_id, claimed=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["template_id", "person_id"],
+        set_={"claimed": coupon_claims.c.claimed + 1},
+        where=coupon_claims.c.claimed < limit,
+    ).returning(coupon_claims.c.claimed)
+    return db.execute(stmt).first() is not None
+
+
+def claim(*, db: Connection, ctx: OffersContext, principal: Principal, template_id: int,
+          person: str, channel: str = "online", store: str | None = None,
+          idempotency_key: str | None = None) -> dict[str, Any]:
+    """A person claims a coupon online (the app's backend), or a clerk issues one in store."""
+    where = store_id(db, store)
+    require_channel_actor(principal, channel, where, "issuing a coupon")
+    person_id, anchor = resolve(db=db, rules=ctx.rules, person=person)
+    source = "claim" if channel == "online" else "clerk"
+    key = f"claim:{idempotency_key}" if idempotency_key else None
+    row, created = issue(db, ctx, Issue(template_id, person_id, anchor, source, channel, where,
+                                        actor(principal), key))
+    return {**view(db, ctx, row), "created": created}
+
+
+def issue_bulk(*, db: Connection, ctx: OffersContext, principal: Principal, template_id: int,
+               persons: list[str], idempotency_key: str | None = None) -> dict[str, Any]:
+    """Issue to each person of a list; a refusal for one (limit, unknown person, stock)
+    is reported and the rest go on. With a key, running the same list again adds nothing."""
+    require_manager(principal, "bulk issuing")
+    _template_row(db, template_id)
+    issued: list[dict[str, Any]] = []
+    existing: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    for person in persons:
+        try:
+            with db.begin_nested():
+                person_id, anchor = resolve(db=db, rules=ctx.rules, person=person)
+                key = f"bulk:{idempotency_key}:{person_id}" if idempotency_key else None
+                row, created = issue(db, ctx, Issue(template_id, person_id, anchor, "bulk",
+                                                    "online", None, actor(principal), key))
+            (issued if created else existing).append({"person": person, "coupon_id": row.id})
+        except DatongError as exc:
+            refused.append({"person": person, "code": exc.code, "message": exc.message})
+    return {"template_id": template_id, "issued": issued, "already_issued": existing,
+            "refused": refused}
+
+
+def exchange_points(*, db: Connection, ctx: OffersContext, principal: Principal,
+                    template_id: int, person: str, idempotency_key: str,
+                    channel: str = "online", store: str | None = None) -> dict[str, Any]:
+    """Exchange a member's points for a coupon: both happen, or neither."""
+    where = store_id(db, store)
+    require_channel_actor(principal, channel, where, "a points exchange")
+    person_id, anchor = resolve(db=db, rules=ctx.rules, person=person)
+    template = _template_row(db, template_id)
+    cost = load_terms(db, template_id, template.version).points_cost
+    if cost is None:
+        raise Conflict(f"coupon template {template_id} cannot be exchanged for points",
+                       code="not_for_points", field="template_id")
+    row, created = issue(db, ctx, Issue(template_id, person_id, anchor, "points", channel,
+                                        where, actor(principal), f"points:{idempotency_key}"))
+    balance = None
+    if created:
+        balance = ctx.membership.spend_points(
+            db, person_id=person_id, points=cost, cause_ref=f"coupon:{row.id}",
+            idempotency_key=f"coupon-exchange:{idempotency_key}", actor=actor(principal),
+            channel=channel, store_id=where)
+    return {**view(db, ctx, row), "created": created, "points_spent": cost if created else 0,
+            "points_balance": balance}

@@ -1,0 +1,225 @@
+"""Validating and redeeming a coupon, at a store counter or the online checkout.
+
+Exactly once: the redemption is one conditional update (`status = 'redeemed' WHERE status =
+'issued'`). On PostgreSQL concurrent attempts queue on the coupon's row and re-check the
+condition after the wait, so one wins and the others find it redeemed; SQLite runs one
+writer at a time. The idempotency key is unique: a replay answers the first answer, and an
+attempt that lost the race to its own earlier retry finds that answer too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from datong.auth.tokens import Principal
+from datong.errors import Conflict, DatongError, Invalid
+from datong.offers import codes
+from datong.offers.access import actor, require_channel_actor
+from datong.offers.context import OffersContext
+from datong.offers.coupons import CODE_LENGTH, coupon_row
+from datong.offers.places import store_code, store_id
+from datong.offers.tables import coupon_orders, coupon_redemptions, coupon_templates, coupons
+from datong.offers.templates import load_terms
+from datong.offers.terms import Terms, allows_channel, discount, threshold_floor
+from datong.store.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def read_code(ctx: OffersContext, *, code: str | None, qr: str | None) -> str:
+    """The canonical code from typed text or a scanned QR payload; a forged QR, a typo or a
+    wrong length is refused here, before any lookup."""
+    if (code is None) == (qr is None):
+        raise Invalid("give exactly one of code or qr", field="code")
+    if qr is not None:
+        return codes.verify_qr(ctx.secret_key, qr, length=CODE_LENGTH)
+    assert code is not None
+    return codes.normalise(code, length=CODE_LENGTH)
+
+
+def assess(db: Connection, row: Any, terms: Terms, *, amount: int, channel: str,
+           store: str | None, order_id: str | None, now: datetime) -> None:
+    """Raise the first reason this coupon cannot be used on this order, if any."""
+    if row.status == "redeemed":
+        raise Conflict(_redeemed_message(db, row), code="already_redeemed")
+    if row.status == "expired" or now >= row.valid_until:
+        raise Conflict(f"this coupon expired on {row.valid_until:%Y-%m-%d %H:%M} UTC",
+                       code="expired")
+    if now < row.valid_from:
+        raise Conflict(f"this coupon is valid from {row.valid_from:%Y-%m-%d %H:%M} UTC",
+                       code="not_yet_valid")
+    if not allows_channel(terms, channel):
+        where = "online" if terms.channels == "online" else "in store"
+        raise Conflict(f"this coupon can only be redeemed {where}", code="wrong_channel")
+    if channel == "offline" and terms.stores and store not in terms.stores:
+        raise Conflict(f"this coupon is for the stores {', '.join(terms.stores)} only",
+                       code="store_not_allowed")
+    floor = threshold_floor(terms)
+    if amount < floor:
+        raise Conflict(f"this coupon needs an order of at least ¥{floor / 100:.2f}; this one "
+                       f"is ¥{amount / 100:.2f}", code="below_min_spend")
+    if order_id is not None:
+        _check_stacking(db, terms, order_id)
+
+
+def _redeemed_message(db: Connection, row: Any) -> str:
+    r = db.execute(select(coupon_redemptions).where(
+        coupon_redemptions.c.id == row.redemption_id)).first()
+    if r is None:
+        return "this coupon has already been redeemed"
+    where = f"in store {store_code(db, r.store_id)}" if r.channel == "offline" else "online"
+    return f"this coupon was already redeemed {where} at {r.redeemed_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _check_stacking(db: Connection, terms: Terms, order_id: str) -> None:
+    held = db.execute(select(coupon_orders).where(coupon_orders.c.order_id == order_id)).first()
+    if held is not None and held.coupons > 0 and (held.exclusive or not terms.stacks):
+        raise Conflict(_stacking_message(terms), code="does_not_stack")
+
+
+def _stacking_message(terms: Terms) -> str:
+    if not terms.stacks:
+        return "this coupon cannot be combined with the coupon already used on this order"
+    return "the coupon already used on this order cannot be combined with another"
+
+
+def _load(db: Connection, ctx: OffersContext, code: str) -> tuple[Any, Terms, str]:
+    row = coupon_row(db, code=code)
+    terms = load_terms(db, row.template_id, row.version)
+    name = db.execute(select(coupon_templates.c.name)
+                      .where(coupon_templates.c.id == row.template_id)).scalar_one()
+    return row, terms, name
+
+
+def validate(*, db: Connection, ctx: OffersContext, principal: Principal,
+             code: str | None = None, qr: str | None = None, order_amount: int, channel: str,
+             store: str | None = None, order_id: str | None = None) -> dict[str, Any]:
+    """What the coupon would take off this order, without redeeming it."""
+    where = store_id(db, store)
+    require_channel_actor(principal, channel, where, "checking a coupon")
+    row, terms, name = _load(db, ctx, read_code(ctx, code=code, qr=qr))
+    answer: dict[str, Any] = {
+        "coupon_id": row.id, "code": codes.mask(row.code), "name": name,
+        "kind": terms.kind, "order_amount": order_amount, "gift": terms.gift,
+        "valid_until": row.valid_until, "status": row.status,
+    }
+    try:
+        assess(db, row, terms, amount=order_amount, channel=channel, store=store,
+               order_id=order_id, now=utcnow())
+    except DatongError as exc:
+        return {**answer, "redeemable": False, "discount": 0, "payable": order_amount,
+                "reason": exc.as_dict()}
+    off = discount(terms, order_amount)
+    return {**answer, "redeemable": True, "discount": off, "payable": order_amount - off,
+            "reason": None}
+
+
+def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
+           code: str | None = None, qr: str | None = None, order_id: str, order_amount: int,
+           channel: str, store: str | None = None, idempotency_key: str) -> dict[str, Any]:
+    """Redeem a coupon on an order, exactly once. A replay of the key answers the first
+    answer; anything refused raises a Conflict naming why."""
+    where = store_id(db, store)
+    require_channel_actor(principal, channel, where, "redeeming a coupon")
+    text = read_code(ctx, code=code, qr=qr)
+    row, terms, name = _load(db, ctx, text)
+    fingerprint = _fingerprint(row.id, order_id, order_amount, channel, where)
+    first = _replay(db, idempotency_key, fingerprint)
+    if first is not None:
+        return first
+    now = utcnow()
+    try:
+        assess(db, row, terms, amount=order_amount, channel=channel, store=store,
+               order_id=order_id, now=now)
+        _hold_order(db, order_id, exclusive=not terms.stacks, terms=terms)
+        won = db.execute(update(coupons).where(coupons.c.id == row.id,
+                                               coupons.c.status == "issued")
+                         .values(status="redeemed"))
+        if won.rowcount != 1:
+            raise Conflict("this coupon has just been redeemed by another request",
+                           code="already_redeemed")
+    except Conflict:
+        again = _replay(db, idempotency_key, fingerprint)  # our own retry may have won
+        if again is not None:
+            return again
+        logger.info("coupon %s refused for order %s", codes.mask(text), order_id)
+        raise
+    off = discount(terms, order_amount)
+    answer = {
+        "status": "redeemed", "coupon_id": row.id, "code": codes.mask(row.code),
+        "template_id": row.template_id, "name": name, "kind": terms.kind, "gift": terms.gift,
+        "order_id": order_id, "order_amount": order_amount, "discount": off,
+        "payable": order_amount - off, "channel": channel, "store": store,
+        "claim_channel": row.claim_channel, "redeemed_at": now.isoformat(),
+    }
+    redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
+                            actor(principal), now)
+    answer["redemption_id"] = redemption_id
+    db.execute(update(coupons).where(coupons.c.id == row.id)
+               .values(redemption_id=redemption_id))
+    ctx.outbox.emit(
+        db, "Coupon Redeemed", person_id=row.person_id, channel=channel, store_id=where,
+        actor=actor(principal),
+        properties={"coupon_id": row.id, "template_id": row.template_id,
+                    "code": codes.mask(row.code), "order_id": order_id,
+                    "order_amount": order_amount, "discount": off,
+                    "claim_channel": row.claim_channel, "claim_store_id": row.claim_store_id,
+                    "redemption_id": redemption_id})
+    logger.info("coupon %s redeemed on order %s (%s)", codes.mask(text), order_id, channel)
+    return {**answer, "replayed": False}
+
+
+def _fingerprint(coupon_id: int, order_id: str, amount: int, channel: str,
+                 store: int | None) -> str:
+    text = f"{coupon_id}|{order_id}|{amount}|{channel}|{store}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(db: Connection, key: str, fingerprint: str) -> dict[str, Any] | None:
+    found = db.execute(select(coupon_redemptions.c.id, coupon_redemptions.c.fingerprint,
+                              coupon_redemptions.c.response)
+                       .where(coupon_redemptions.c.idempotency_key == key)).first()
+    if found is None:
+        return None
+    if found.fingerprint != fingerprint:
+        raise Conflict("this idempotency key was used for another redemption",
+                       code="idempotency_key_reused", field="idempotency_key")
+    return {**found.response, "redemption_id": found.id, "replayed": True}
+
+
+def _hold_order(db: Connection, order_id: str, *, exclusive: bool, terms: Terms) -> None:
+    """Count the coupon on its order unless the order's coupons and this one do not stack."""
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(coupon_orders).values(order_id=order_id, exclusive=exclusive,
+                                                coupons=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["order_id"],
+        set_={"coupons": coupon_orders.c.coupons + 1, "exclusive": stmt.excluded.exclusive},
+        where=(coupon_orders.c.coupons == 0)
+        | (~coupon_orders.c.exclusive & ~stmt.excluded.exclusive),
+    ).returning(coupon_orders.c.coupons)
+    if db.execute(stmt).first() is None:
+        raise Conflict(_stacking_message(terms), code="does_not_stack")
+
+
+def _record(db: Connection, coupon_id: int, key: str, fingerprint: str,
+            answer: dict[str, Any], where: int | None, who: str, now: datetime) -> int:
+    try:
+        with db.begin_nested():
+            result = db.execute(coupon_redemptions.insert().values(
+                coupon_id=coupon_id, idempotency_key=key, fingerprint=fingerprint,
+                order_id=answer["order_id"], order_amount=answer["order_amount"],
+                discount=answer["discount"], channel=answer["channel"], store_id=where,
+                actor=who, status="redeemed", redeemed_at=now, response=answer))
+    except IntegrityError:
+        raise Conflict("this idempotency key was used for another redemption",
+                       code="idempotency_key_reused", field="idempotency_key") from None
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
