@@ -10,10 +10,10 @@ from datong.ingest.tables import events, sources
 from datong.stores.tables import stores
 from datong.web import assets
 from datong.web.render import render
-from datong.web.views import admin, auth, counter, customers, overview
+from datong.web.views import admin, auth, counter, counter_actions, customers, overview
 
 router = APIRouter(include_in_schema=False)
-for area in (assets, auth, overview, customers, counter, admin):
+for area in (assets, auth, overview, customers, counter, counter_actions, admin):
     router.include_router(area.router)
 
 
