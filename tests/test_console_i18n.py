@@ -29,8 +29,12 @@ DYNAMIC = {
                            "address"),
     "quarantine.": ("pending", "replayed", "discarded"),
     "interest.": ("viewed", "carted", "bought"),
+    "coupon.": ("issued", "redeemed", "expired"),
+    "booking.": ("booked", "cancelled", "checked_in", "no_show"),
     "error.": ("invalid", "unauthorized", "forbidden", "not_found", "conflict", "internal",
-               "locked", "csrf", "counter_only", "method_not_allowed"),
+               "locked", "csrf", "counter_only", "method_not_allowed", "other_store",
+               "already_a_member", "not_a_member", "insufficient_points", "unknown_coupon",
+               "forged_qr", "already_redeemed", "wrong_store", "not_booked", "too_early"),
 }
 
 

@@ -55,7 +55,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _window(query: OverviewQuery) -> tuple[datetime, datetime]:
+def window(query: OverviewQuery) -> tuple[datetime, datetime]:
     tz = ZoneInfo(query.zone)
     return (datetime.combine(query.since, time(), tz).astimezone(UTC),
             datetime.combine(query.until, time(), tz).astimezone(UTC))
@@ -64,7 +64,7 @@ def _window(query: OverviewQuery) -> tuple[datetime, datetime]:
 def _scoped_events(query: OverviewQuery) -> str:
     """A WITH clause: `ev` (events of the range with their person and order total) and
     `scoped` (those the store filter keeps), only the columns the figures need."""
-    start, end = _window(query)
+    start, end = window(query)
     total = ("CASE WHEN e.type = 'track' AND e.event IN ('Order Completed', 'Order Refunded') "
              "THEN TRY_CAST(json_extract_string(e.properties, '$.total') AS BIGINT) END")
     ev = (
@@ -164,7 +164,7 @@ def load_overview(*, db: Connection, engine: AnalyticsEngine, query: OverviewQue
     src, idmap = (maps or persons.IdentityMaps()).get(db)
     engine.register("src", src)
     engine.register("idmap", idmap)
-    engine.register("firsts", persons.first_seen_between(db, *_window(query)))
+    engine.register("firsts", persons.first_seen_between(db, *window(query)))
     # The lake is scanned once; every figure below reads the kept rows.
     engine.keep("scoped", f"{_scoped_events(query)} SELECT * FROM scoped")
     daily = engine.sql(_daily_sql(), fresh=False).to_pylist()

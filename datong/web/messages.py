@@ -138,23 +138,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overview.event": {"zh-CN": "事件", "en": "Event"},
     "overview.count": {"zh-CN": "次数", "en": "Count"},
     "overview.members": {"zh-CN": "会员", "en": "Members"},
-    "overview.members_pending": {
-        "zh-CN": "新会员（按渠道与门店）将在会员模块启用后显示。",
-        "en": "New members by channel and store appear here once membership is installed.",
-    },
     "overview.coupons": {"zh-CN": "优惠券", "en": "Coupons"},
-    "overview.coupons_pending": {
-        "zh-CN": "领券→核销转化（按领取与核销渠道）将在优惠券模块启用后显示。",
-        "en": (
-            "Coupon claim → redeem rates by claim and redeem channel appear here once offers are "
-            "installed."
-        ),
-    },
     "overview.points": {"zh-CN": "积分", "en": "Points"},
-    "overview.points_pending": {
-        "zh-CN": "积分发放与使用将在会员模块启用后显示。",
-        "en": "Points earned and redeemed appear here once membership is installed.",
-    },
     "overview.source_note": {
         "zh-CN": "数据来自分析引擎（事件湖），最新事件在下次同步后出现；本页计算用时 {ms} 毫秒。",
         "en": (
@@ -206,17 +191,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "customer.tag_add": {"zh-CN": "添加", "en": "Add"},
     "customer.tag_added": {"zh-CN": "已添加标签“{tag}”。", "en": "Tag “{tag}” added."},
     "customer.tag_removed": {"zh-CN": "已移除标签“{tag}”。", "en": "Tag “{tag}” removed."},
-    "customer.loyalty": {
-        "zh-CN": "会员、积分、优惠券、预约与推荐",
-        "en": "Membership, points, coupons, reservations, referrals",
-    },
-    "customer.loyalty_pending": {
-        "zh-CN": "会员等级、积分明细、优惠券、预约和推荐将在会员与优惠券模块启用后显示。",
-        "en": (
-            "Tier, points statement, coupons, reservations and referrals appear here once members"
-            "hip and offers are installed."
-        ),
-    },
     "customer.timeline": {
         "zh-CN": "行为时间线（线上与门店）",
         "en": "Timeline (online and in store)",
@@ -341,10 +315,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No recent online views, carts or orders.",
     },
     "counter.enrol": {"zh-CN": "注册会员", "en": "Enrol a member"},
-    "counter.points": {
-        "zh-CN": "积分：消费积分与积分抵现",
-        "en": "Points: earn for a POS order or pay with points",
-    },
     "counter.coupon": {
         "zh-CN": "核销优惠券（扫码或输入券码）",
         "en": "Redeem a coupon (scan or type the code)",
@@ -500,4 +470,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.too_early": {"zh-CN": "还未到签到时间。", "en": "Check-in has not opened yet."},
     "error.slot_over": {"zh-CN": "该时段已结束。", "en": "This slot is over."},
     "counter.balance": {"zh-CN": "可用积分", "en": "Points to spend"},
+    "customer.enrolled": {"zh-CN": "入会", "en": "Enrolled"},
+    "customer.statement": {"zh-CN": "积分明细", "en": "Points statement"},
+    "customer.points": {"zh-CN": "积分", "en": "Points"},
+    "customer.cause": {"zh-CN": "来源", "en": "Cause"},
+    "customer.not_member": {"zh-CN": "还不是会员。", "en": "Not a member yet."},
+    "customer.coupons": {"zh-CN": "优惠券", "en": "Coupons"},
+    "customer.redeemed_at": {"zh-CN": "{channel}核销 {store}", "en": "redeemed {channel} {store}"},
+    "customer.bookings": {"zh-CN": "预约", "en": "Reservations"},
+    "customer.referrals": {"zh-CN": "推荐", "en": "Referrals"},
+    "customer.referral_code": {"zh-CN": "推荐码 {code}", "en": "Share code {code}"},
+    "customer.referral_counts": {
+        "zh-CN": "待奖励 {pending} · 已奖励 {granted} · 未通过 {refused}",
+        "en": "pending {pending} · granted {granted} · refused {refused}",
+    },
+    "coupon.issued": {"zh-CN": "未使用", "en": "unused"},
+    "coupon.redeemed": {"zh-CN": "已核销", "en": "redeemed"},
+    "coupon.expired": {"zh-CN": "已过期", "en": "expired"},
+    "booking.booked": {"zh-CN": "已预约", "en": "booked"},
+    "booking.cancelled": {"zh-CN": "已取消", "en": "cancelled"},
+    "booking.checked_in": {"zh-CN": "已签到", "en": "checked in"},
+    "booking.no_show": {"zh-CN": "未到店", "en": "no-show"},
+    "overview.new_members": {"zh-CN": "新会员", "en": "New members"},
+    "overview.claimed_in": {"zh-CN": "领取渠道", "en": "Claimed"},
+    "overview.claimed": {"zh-CN": "领取", "en": "Claimed"},
+    "overview.redeemed_online": {"zh-CN": "线上核销", "en": "Redeemed online"},
+    "overview.redeemed_offline": {"zh-CN": "门店核销", "en": "Redeemed in store"},
+    "overview.redeem_rate": {"zh-CN": "核销率", "en": "Redeem rate"},
+    "overview.points_earned": {"zh-CN": "发放积分", "en": "Points earned"},
+    "overview.points_redeemed": {"zh-CN": "使用积分", "en": "Points redeemed"},
+    "overview.points_expired": {"zh-CN": "过期积分", "en": "Points expired"},
+    "overview.points_reversed": {"zh-CN": "退款冲回", "en": "Reversed by refunds"},
 }

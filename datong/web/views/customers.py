@@ -16,6 +16,12 @@ from datong.identity import service as identity
 from datong.identity.suggestions import service as suggestions
 from datong.identity.suggestions.records import person_traits
 from datong.identity.suggestions.tables import STATUSES
+from datong.loyalty import service as loyalty
+from datong.loyalty.statement import statement
+from datong.offers import reservations
+from datong.offers.context import OffersContext
+from datong.offers.coupons import person_coupons
+from datong.offers.referral import inviter_referrals
 from datong.pipeline import person_listeners
 from datong.profiles import service as profiles
 from datong.profiles.search import search_persons
@@ -26,6 +32,7 @@ from datong.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 TIMELINE_PAGE = 25
+STATEMENT_PAGE = 20
 SUGGESTIONS_PAGE = 25
 
 
@@ -42,9 +49,9 @@ def customer_search(request: Request, user: Marketing, q: str = "") -> HTMLRespo
                                               "searched": bool(q.strip())}, user=user)
 
 
-def _profile_context(db: Connection, rules: Any, person_id: int, cursor: str | None,
+def _profile_context(db: Connection, settings: Any, person_id: int, cursor: str | None,
                      user: Any) -> dict[str, Any]:
-    profile = profiles.get_profile(db=db, rules=rules, key=str(person_id))
+    profile = profiles.get_profile(db=db, rules=settings.rules, key=str(person_id))
     person = profile["person_id"]
     page = profiles.timeline(db=db, person_id=person, cursor=cursor, limit=TIMELINE_PAGE)
     edges = identity.live_edges(db=db, person_id=person) if user.role == Role.admin else []
@@ -57,15 +64,33 @@ def _profile_context(db: Connection, rules: Any, person_id: int, cursor: str | N
                                                                           e["b_id"])}
                   for e in edges],
         "name": profile["traits"].get("name") or profile["traits"].get("full_name"),
+        **_o2o(db, settings, person),
+    }
+
+
+def _o2o(db: Connection, settings: Any, person: int) -> dict[str, Any]:
+    """Membership, points statement, coupons by status, reservations and referrals."""
+    ctx = OffersContext.build(settings)
+    member = loyalty.member_for_person(db=db, person_id=person)
+    coupons = person_coupons(db=db, ctx=ctx, person_id=person)
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    for coupon in coupons:
+        by_status.setdefault(coupon["status"], []).append(coupon)
+    return {
+        "member": member,
+        "points": statement(db=db, member=member, limit=STATEMENT_PAGE) if member else None,
+        "coupons": by_status,
+        "bookings": reservations.person_reservations(db=db, ctx=ctx, person_id=person),
+        "referrals": inviter_referrals(db=db, ctx=ctx, person_id=person),
     }
 
 
 @router.get("/customers/{person_id}", response_class=HTMLResponse)
 def customer_page(request: Request, user: Marketing, person_id: int,
                   cursor: str | None = None) -> Response:
-    rules = request.app.state.runtime.settings.rules
+    settings = request.app.state.runtime.settings
     with _read(request) as db, db.begin():
-        context = _profile_context(db, rules, person_id, cursor, user)
+        context = _profile_context(db, settings, person_id, cursor, user)
     survivor = context["profile"]["person_id"]
     if survivor != person_id:  # merged into another: show the survivor's page
         return RedirectResponse(f"/console/customers/{survivor}", status_code=303)

@@ -10,8 +10,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from datong.analytics import o2o
 from datong.analytics.activity import report_window
-from datong.analytics.overview import Overview, OverviewQuery, check_store, load_overview
+from datong.analytics.overview import (
+    Overview,
+    OverviewQuery,
+    check_store,
+    load_overview,
+    window,
+)
 from datong.analytics.persons import IdentityMaps
 from datong.engines import create_engine
 from datong.stores.service import list_stores
@@ -20,13 +27,6 @@ from datong.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DEFAULT_DAYS = 30
-# Sections the membership and offers modules fill once they are installed: each is a
-# (message key, template) pair, shown as a placeholder until then.
-PENDING_SECTIONS = (
-    ("overview.members", "overview.members_pending"),
-    ("overview.coupons", "overview.coupons_pending"),
-    ("overview.points", "overview.points_pending"),
-)
 
 
 def _maps(request: Request) -> IdentityMaps:
@@ -36,6 +36,14 @@ def _maps(request: Request) -> IdentityMaps:
         state.identity_maps = IdentityMaps()
     maps: IdentityMaps = state.identity_maps
     return maps
+
+
+def _o2o(db: Any, query: OverviewQuery, store_ids: dict[str, int]) -> dict[str, Any]:
+    start, end = window(query)
+    where = store_ids.get(query.store) if query.store else None
+    return {"members": o2o.new_members(db, start, end, where),
+            "funnel": o2o.coupon_funnel(db, start, end, where),
+            "points": o2o.points_moved(db, start, end, where)}
 
 
 def _chart_data(found: Overview) -> dict[str, Any]:
@@ -69,11 +77,12 @@ def overview_page(request: Request, user: Marketing, since: date | None = None,
         stores = list_stores(db=db)
         with create_engine(settings) as engine:
             found = load_overview(db=db, engine=engine, query=query, maps=_maps(request))
+        o2o = _o2o(db, query, {s.code: s.id for s in stores})
     took = time.perf_counter() - started
     names = {s.code: s.name for s in stores}
     return render(request, "overview.html", {
         "found": found, "stores": stores, "store_names": names,
         "since": first, "until": end - timedelta(days=1), "store": query.store or "",
-        "chart": _chart_data(found), "pending": PENDING_SECTIONS,
+        "chart": _chart_data(found), **o2o,
         "took_ms": round(took * 1000),
     }, user=user)
