@@ -159,7 +159,10 @@ def test_admin_pages_render_in_the_browser(world: World, browser: Any) -> None:
                        ("/console/admin/stores", "admin-stores"),
                        ("/console/admin/staff", "admin-staff"),
                        ("/console/admin/quarantine", "admin-quarantine"),
-                       ("/console/suggestions", "suggestions")):
+                       ("/console/suggestions", "suggestions"),
+                       ("/console/admin/loyalty", "admin-loyalty"),
+                       ("/console/admin/coupons", "admin-coupons"),
+                       ("/console/admin/reservations", "admin-reservations")):
         response = page.goto(f"{world.url}{path}")
         assert response is not None and response.status == 200, path
         assert page.evaluate(INPUTS_WITHOUT_LABEL) == [], path

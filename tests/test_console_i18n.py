@@ -86,7 +86,9 @@ def test_pages_render_no_untranslated_key(
         staff.admin: ["/console/", "/console/customers?q=王", "/console/customers/1",
                       "/console/suggestions", "/console/admin/sources", "/console/admin/tokens",
                       "/console/admin/stores", "/console/admin/staff",
-                      "/console/admin/quarantine", "/console/customers/999999"],
+                      "/console/admin/quarantine", "/console/customers/999999",
+                      "/console/admin/loyalty", "/console/admin/coupons",
+                      "/console/admin/reservations"],
         staff.clerk_a: ["/console/counter", "/console/counter?q=13812345678",
                         "/console/counter?q=13999999999", "/console/"],
     }

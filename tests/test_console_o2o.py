@@ -109,3 +109,45 @@ def test_counter_actions_answer_success_or_the_reason(client: TestClient, engine
     assert "SH01" in members and ">1</td>" in members
     assert int(re.search(r'id="points-earned">([\d,]+)<', overview).group(1)  # type: ignore[union-attr]
                .replace(",", "")) > 0
+
+
+def test_admin_pages_for_program_templates_and_slots(client: TestClient, engine: Engine,
+                                                     cast: Cast) -> None:
+    staff = make_staff(engine, cast)
+    send(client, cast.app_key, {"type": "identify", "userId": "u-7", "timestamp": at(1),
+                                "traits": {"phone": "13955557777"}})
+    sign_in(client, staff.admin)
+    program = client.get("/console/admin/loyalty").text
+    assert 'id="tiers"' in program and "<textarea" in program
+    r = post_form(client, "/console/admin/loyalty", "/console/admin/loyalty",
+                  toml="[[tiers]]\ncode = 'Bad Code'")
+    assert "输入有误" in _flash(client, r) or "操作未能完成" in _flash(client, r)
+    r = post_form(client, "/console/admin/coupons", "/console/admin/coupons",
+                  terms='{"name": "满200减20", "kind": "amount_off", "amount_off": 2000, '
+                        '"min_spend": 20000, "valid_days": 7, "stock": 2}')
+    assert "模板“满200减20”已创建" in _flash(client, r)
+    template = re.search(r'action="/console/admin/coupons/(\d+)/issue"',
+                         client.get("/console/admin/coupons").text)
+    assert template
+    r = post_form(client, "/console/admin/coupons",
+                  f"/console/admin/coupons/{template.group(1)}/issue",
+                  persons="phone:13955557777\nphone:13000000000")
+    assert "已发放 1 张，1 位未发放" in _flash(client, r)
+    listing = client.get("/console/admin/coupons").text
+    assert "1 / 2" in listing
+    r = post_form(client, "/console/admin/coupons", "/console/admin/coupons",
+                  terms='{"name": "x", "kind": "amount_off"}')
+    assert "输入有误" in _flash(client, r)
+    r = post_form(client, "/console/admin/reservations", "/console/admin/reservations",
+                  store="SH01", name="肌肤测试", description="20 分钟")
+    assert "体验“肌肤测试”已创建" in _flash(client, r)
+    page = client.get("/console/admin/reservations").text
+    experience = re.search(r'data-experience="(\d+)"', page)
+    assert experience
+    start = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT14:00")
+    end = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT15:00")
+    r = post_form(client, "/console/admin/reservations",
+                  f"/console/admin/reservations/{experience.group(1)}/slots",
+                  starts=start, ends=end, capacity="4")
+    assert "已添加 1 个时段" in _flash(client, r)
+    assert "0 / 4" in client.get("/console/admin/reservations").text

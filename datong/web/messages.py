@@ -501,4 +501,56 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overview.points_redeemed": {"zh-CN": "使用积分", "en": "Points redeemed"},
     "overview.points_expired": {"zh-CN": "过期积分", "en": "Points expired"},
     "overview.points_reversed": {"zh-CN": "退款冲回", "en": "Reversed by refunds"},
+    "nav.loyalty": {"zh-CN": "会员计划", "en": "Loyalty program"},
+    "nav.coupons": {"zh-CN": "优惠券模板", "en": "Coupon templates"},
+    "nav.reservations": {"zh-CN": "预约时段", "en": "Reservation slots"},
+    "admin.tiers": {"zh-CN": "等级", "en": "Tiers"},
+    "admin.threshold": {"zh-CN": "门槛（近 12 个月消费）", "en": "Threshold (12-month spend)"},
+    "admin.program": {"zh-CN": "计划配置", "en": "Program"},
+    "admin.program_toml": {
+        "zh-CN": "计划（TOML：积分规则、等级、权益、有效期）",
+        "en": "Program (TOML: earning, tiers, benefits, expiry)",
+    },
+    "admin.save": {"zh-CN": "保存", "en": "Save"},
+    "admin.program_saved": {
+        "zh-CN": "会员计划已保存（第 {version} 版）。",
+        "en": "Loyalty program saved (version {version}).",
+    },
+    "admin.stock": {"zh-CN": "已发 / 库存", "en": "Issued / stock"},
+    "admin.issue": {"zh-CN": "发券", "en": "Issue"},
+    "admin.issue_to": {
+        "zh-CN": "发给（每行一位：123 或 phone:138…）",
+        "en": "Issue to (one a line: 123 or phone:138…)",
+    },
+    "admin.issued": {
+        "zh-CN": "已发放 {issued} 张，{refused} 位未发放。",
+        "en": "{issued} issued, {refused} refused.",
+    },
+    "admin.new_template": {"zh-CN": "新建优惠券模板", "en": "New coupon template"},
+    "admin.terms_json": {"zh-CN": "券规则（JSON）", "en": "Terms (JSON)"},
+    "admin.terms_help": {
+        "zh-CN": (
+            "kind：amount_off、percent_off、threshold、free_gift、points；金额单位为分；channels"
+            "：online、offline、both。"
+        ),
+        "en": (
+            "kind: amount_off, percent_off, threshold, free_gift, points; amounts in fen; channel"
+            "s: online, offline, both."
+        ),
+    },
+    "admin.template_created": {
+        "zh-CN": "模板“{name}”已创建（#{id}）。",
+        "en": "Template “{name}” created (#{id}).",
+    },
+    "admin.starts": {"zh-CN": "开始", "en": "Starts"},
+    "admin.ends": {"zh-CN": "结束", "en": "Ends"},
+    "admin.capacity": {"zh-CN": "名额", "en": "Capacity"},
+    "admin.add_slot": {"zh-CN": "添加时段", "en": "Add a slot"},
+    "admin.new_experience": {"zh-CN": "新建到店体验", "en": "New in-store experience"},
+    "admin.description": {"zh-CN": "说明", "en": "Description"},
+    "admin.experience_created": {
+        "zh-CN": "体验“{name}”已创建。",
+        "en": "Experience “{name}” created.",
+    },
+    "admin.slot_added": {"zh-CN": "已添加 {n} 个时段。", "en": "{n} slots added."},
 }

@@ -34,6 +34,9 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("nav.stores", "/console/admin/stores", (Role.admin,)),
     ("nav.staff", "/console/admin/staff", (Role.admin,)),
     ("nav.quarantine", "/console/admin/quarantine", (Role.admin,)),
+    ("nav.loyalty", "/console/admin/loyalty", (Role.admin,)),
+    ("nav.coupons", "/console/admin/coupons", (Role.admin,)),
+    ("nav.reservations", "/console/admin/reservations", (Role.admin,)),
 )
 
 

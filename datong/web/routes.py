@@ -10,10 +10,18 @@ from datong.ingest.tables import events, sources
 from datong.stores.tables import stores
 from datong.web import assets
 from datong.web.render import render
-from datong.web.views import admin, auth, counter, counter_actions, customers, overview
+from datong.web.views import (
+    admin,
+    admin_o2o,
+    auth,
+    counter,
+    counter_actions,
+    customers,
+    overview,
+)
 
 router = APIRouter(include_in_schema=False)
-for area in (assets, auth, overview, customers, counter, counter_actions, admin):
+for area in (assets, auth, overview, customers, counter, counter_actions, admin, admin_o2o):
     router.include_router(area.router)
 
 
