@@ -68,7 +68,9 @@ def world(tmp_path: Path) -> Iterator[World]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API runs one event loop per thread, so two browser fixtures
+# (one imported by each browser test module) must not be open at once.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
