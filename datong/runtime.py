@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from datong.auth.tokens import TokenCache
 from datong.ingest.log import EventHook
 from datong.ingest.sources import WriteKeyCache
 from datong.ingest.writer import GroupWriter
@@ -24,6 +25,7 @@ class Runtime:
     writer: GroupWriter
     write_keys: WriteKeyCache
     outbox: Outbox
+    tokens: TokenCache
     background: list[Any] = field(default_factory=list)
 
     @classmethod
@@ -37,7 +39,7 @@ class Runtime:
             retry_after=settings.ingest_retry_after,
             hooks=event_hooks(settings, events=events) if hooks is None else hooks,
         )
-        return cls(settings, engine, writer, WriteKeyCache(engine), events)
+        return cls(settings, engine, writer, WriteKeyCache(engine), events, TokenCache(engine))
 
     def start(self) -> None:
         self.writer.start()

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from datong.auth.roles import Role, require_role
-from datong.auth.tokens import Principal, authenticate_token
+from datong.auth.tokens import Principal
 from datong.engines import AnalyticsEngine, create_engine
 from datong.errors import Unauthorized
 from datong.runtime import Runtime
@@ -40,13 +41,16 @@ DbDep = Annotated[Connection, Depends(get_db)]
 ReadDbDep = Annotated[Connection, Depends(get_read_db)]
 
 
-def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("send an API token as Authorization: Bearer <token>")
-    with runtime.engine.connect().execution_options(readonly=True) as conn:
-        return authenticate_token(db=conn, secret=secret.strip())
+    secret = secret.strip()
+    known = runtime.tokens.cached(secret)  # no query and no thread hop on the usual path
+    if known is not None:
+        return known
+    return await run_in_threadpool(runtime.tokens.authenticate, secret)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

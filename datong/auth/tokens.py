@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from datong.auth.roles import Role, check_store_binding, parse_role
 from datong.auth.secrets import hash_secret, new_secret
@@ -64,3 +66,42 @@ def revoke_token(*, db: Connection, name: str) -> None:
 def list_tokens(*, db: Connection) -> list[dict[str, object]]:
     rows = db.execute(select(api_tokens).order_by(api_tokens.c.id)).mappings()
     return [{k: v for k, v in r.items() if k != "token_hash"} for r in rows]
+
+
+class TokenCache:
+    """API token → principal for the request path, for `ttl` seconds: a lookup then costs no
+    query. Revoking through this process forgets the token at once; a revocation made by
+    another process (the CLI) takes effect within `ttl` seconds."""
+
+    def __init__(self, engine: Engine, ttl: float = 5.0) -> None:
+        self._engine = engine
+        self._ttl = ttl
+        self._known: dict[str, tuple[Principal | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, secret: str) -> Principal | None:
+        """The principal when known and fresh; None means "ask `authenticate`"."""
+        with self._lock:
+            hit = self._known.get(hash_secret(secret))
+        if hit is None or hit[1] < time.monotonic() or hit[0] is None:
+            return None
+        return hit[0]
+
+    def authenticate(self, secret: str) -> Principal:
+        digest = hash_secret(secret)
+        try:
+            with self._engine.connect().execution_options(readonly=True) as conn:
+                principal: Principal | None = authenticate_token(db=conn, secret=secret)
+        except Unauthorized:
+            principal = None
+        with self._lock:
+            if len(self._known) > 10_000:
+                self._known.clear()
+            self._known[digest] = (principal, time.monotonic() + self._ttl)
+        if principal is None:
+            raise Unauthorized("the API token is unknown or revoked")
+        return principal
+
+    def forget(self) -> None:
+        with self._lock:
+            self._known.clear()

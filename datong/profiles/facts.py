@@ -61,25 +61,41 @@ class Stats:
     stores: dict[str, list[int]] = field(default_factory=dict)  # code -> [orders, visits]
 
     def add(self, row: dict[str, Any]) -> None:
-        """Fold one event row in."""
+        """Fold one event row in (written out per channel: it runs for every event)."""
         when: datetime = row["timestamp"]
-        channel = row["channel"] if row["channel"] in CHANNELS else "online"
-        self.first_seen_at = _earliest(self.first_seen_at, when)
-        self.last_seen_at = _latest(self.last_seen_at, when)
-        first, last = f"{channel}_first_at", f"{channel}_last_at"
-        setattr(self, first, _earliest(getattr(self, first), when))
-        setattr(self, last, _latest(getattr(self, last), when))
+        if self.first_seen_at is None or when < self.first_seen_at:
+            self.first_seen_at = when
+        if self.last_seen_at is None or when > self.last_seen_at:
+            self.last_seen_at = when
+        offline = row["channel"] == "offline"
+        if offline:
+            if self.offline_first_at is None or when < self.offline_first_at:
+                self.offline_first_at = when
+            if self.offline_last_at is None or when > self.offline_last_at:
+                self.offline_last_at = when
+        else:
+            if self.online_first_at is None or when < self.online_first_at:
+                self.online_first_at = when
+            if self.online_last_at is None or when > self.online_last_at:
+                self.online_last_at = when
         if row["type"] != "track":
             return
-        name, store = row["event"], row.get("store_code")
+        name = row["event"]
         if name == ORDER:
-            setattr(self, f"{channel}_orders", getattr(self, f"{channel}_orders") + 1)
-            setattr(self, f"{channel}_spend",
-                    getattr(self, f"{channel}_spend") + amount(row["properties"]))
+            money = amount(row["properties"])
+            if offline:
+                self.offline_orders += 1
+                self.offline_spend += money
+            else:
+                self.online_orders += 1
+                self.online_spend += money
             self.last_order_at = _latest(self.last_order_at, when)
         elif name == REFUND:
-            setattr(self, f"{channel}_spend",
-                    getattr(self, f"{channel}_spend") - amount(row["properties"]))
+            if offline:
+                self.offline_spend -= amount(row["properties"])
+            else:
+                self.online_spend -= amount(row["properties"])
+        store = row.get("store_code")
         if store and name in (ORDER, VISIT):
             counts = self.stores.setdefault(store, [0, 0])
             counts[0 if name == ORDER else 1] += 1

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from datong.identity.changes import PersonChange
-from datong.identity.resolver import published_owners
+from datong.identity.decisions import published_owners
 from datong.profiles import store
 from datong.profiles.facts import Stats, Trait, fold_traits
 from datong.profiles.rules import TagRule

@@ -13,7 +13,7 @@ from datong.identity.rules import Rules
 from datong.identity.tables import identifiers, observations
 from datong.ingest.tables import events, sources
 from datong.profiles import store
-from datong.profiles.facts import CHANNELS, Stats
+from datong.profiles.facts import CHANNELS, COUNTER_COLUMNS, Stats
 from datong.profiles.rules import flat
 from datong.profiles.tables import stats, tags, traits
 from datong.store.types import utcnow
@@ -58,19 +58,25 @@ def computed(s: Stats, rfm: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _rfm(db: Connection, person: int) -> dict[str, Any] | None:
-    row = db.execute(select(stats.c.rfm_r, stats.c.rfm_f, stats.c.rfm_m, stats.c.rfm_at)
-                     .where(stats.c.person_id == person)).first()
-    if row is None or row.rfm_r is None:
-        return None
-    return {"r": row.rfm_r, "f": row.rfm_f, "m": row.rfm_m,
-            "score": f"{row.rfm_r}{row.rfm_f}{row.rfm_m}", "computed_at": row.rfm_at}
+def _stats_and_rfm(db: Connection, person: int) -> tuple[Stats, dict[str, Any] | None]:
+    """The person's counters, store counts and RFM scores (two queries)."""
+    row = db.execute(select(stats).where(stats.c.person_id == person)).mappings().first()
+    found = Stats(**{c: row[c] for c in COUNTER_COLUMNS}) if row is not None else Stats()
+    found.stores = store.store_counts_of(db, person)
+    if row is None or row["rfm_r"] is None:
+        return found, None
+    return found, _rfm(row)
+
+
+def _rfm(row: Any) -> dict[str, Any]:
+    r, f, m = row["rfm_r"], row["rfm_f"], row["rfm_m"]
+    return {"r": r, "f": f, "m": m, "score": f"{r}{f}{m}", "computed_at": row["rfm_at"]}
 
 
 def get_profile(*, db: Connection, rules: Rules, key: str) -> dict[str, Any]:
     """Person id, identifiers, traits, computed traits and tags of the person `key` names."""
     asked, person = resolve_key(db=db, rules=rules, key=key)
-    found = store.load_stats(db, [person]).get(person, Stats())
+    found, rfm = _stats_and_rfm(db, person)
     trait_rows = db.execute(select(traits.c.key, traits.c.value)
                             .where(traits.c.person_id == person).order_by(traits.c.key))
     tag_rows = db.execute(select(tags.c.tag, tags.c.source)
@@ -82,7 +88,7 @@ def get_profile(*, db: Connection, rules: Rules, key: str) -> dict[str, Any]:
                          "first_seen_at": i["first_seen_at"]}
                         for i in identity.person_identifiers(db=db, person_id=person)],
         "traits": {r.key: r.value for r in trait_rows},
-        "computed": computed(found, _rfm(db, person) or {}, utcnow()),
+        "computed": computed(found, rfm or {}, utcnow()),
         "tags": [{"tag": r.tag, "source": r.source} for r in tag_rows],
     }
 

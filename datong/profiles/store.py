@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -54,6 +55,12 @@ def load_stats(db: Connection, person_ids: Iterable[int]) -> dict[int, Stats]:
     return found
 
 
+def store_counts_of(db: Connection, person: int) -> dict[str, list[int]]:
+    rows = db.execute(select(store_counts.c.store_code, store_counts.c.orders,
+                             store_counts.c.visits).where(store_counts.c.person_id == person))
+    return {r.store_code: [r.orders, r.visits] for r in rows}
+
+
 def load_traits(db: Connection, person_ids: Iterable[int]) -> dict[int, dict[str, Trait]]:
     found: dict[int, dict[str, Trait]] = {}
     for part in chunks(sorted(set(person_ids))):
@@ -88,11 +95,14 @@ _FOLD = {c: ("min" if c.endswith("first_at") or c == "first_seen_at" else
              "max" if c.endswith(("_at",)) else "sum") for c in COUNTER_COLUMNS}
 
 
+_COUNTERS = attrgetter(*COUNTER_COLUMNS)
+
+
 def add_stats(db: Connection, deltas: dict[int, Stats]) -> None:
     """Fold increments (the counters of new events only) into the stored counters without
     reading them: sums add, first times keep the earliest, last times the latest."""
     bulk_upsert(db, stats, ("person_id",), _FOLD,
-                [(p, *(getattr(d, c) for c in COUNTER_COLUMNS)) for p, d in deltas.items()])
+                [(p, *_COUNTERS(d)) for p, d in deltas.items()])
     bulk_upsert(db, store_counts, ("person_id", "store_code"),
                 {"orders": "sum", "visits": "sum"},
                 [(p, code, o, v) for p, d in deltas.items() for code, (o, v) in d.stores.items()])
