@@ -6,12 +6,18 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test test-fast lint bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,postgres]'
+	touch $@
+
+# The console's front-end libraries (chart.js, jsqr), pinned by package-lock.json; the app
+# serves them from node_modules, never from the internet.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: install
@@ -36,4 +42,4 @@ bench: install
 	set -a && . ./.test-services.env && set +a && $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) datong-data .pytest_cache .mypy_cache .ruff_cache .test-services.env
+	rm -rf $(VENV) node_modules test-artifacts datong-data .pytest_cache .mypy_cache .ruff_cache .test-services.env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from datong import __version__
 from datong.analytics.routes import router as analytics_router
 from datong.api.errors import install_error_handlers
 from datong.api.routes import router as api_router
+from datong.engines.registry import preload
 from datong.identity.suggestions.routes import router as suggestions_router
 from datong.ingest.routes import router as tracking_router
 from datong.lake.scheduler import start_periodic_sync
@@ -26,6 +28,7 @@ from datong.outbox.routes import router as domain_events_router
 from datong.profiles.routes import router as profiles_router
 from datong.runtime import Runtime
 from datong.settings import Settings
+from datong.web.errors import console_error
 from datong.web.routes import router as web_router
 
 
@@ -36,6 +39,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
+        threading.Thread(target=preload, args=(runtime.settings,), name="engine-warm-up",
+                         daemon=True).start()
         if runtime.settings.lake_sync_interval > 0:
             runtime.background.append(start_periodic_sync(runtime.engine, runtime.settings))
         if runtime.settings.loyalty_jobs_interval > 0:
@@ -48,7 +53,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     app = FastAPI(title="datong", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
-    install_error_handlers(app)
+    install_error_handlers(app, pages=console_error)
     app.include_router(tracking_router)
     app.include_router(api_router)
     app.include_router(analytics_router)

@@ -93,6 +93,15 @@ class Settings(BaseSettings):
         "trait name, optionally suffixed _gte, _lte, _gt or _lt.",
     )
 
+    console_session_hours: float = Field(
+        12.0, gt=0, le=24 * 30,
+        description="Hours a console sign-in lasts before the staff member signs in again.",
+    )
+    console_assets_dir: Path | None = Field(
+        None,
+        description="Folder holding the console's npm packages (chart.js, jsqr); default: the "
+        "node_modules that `make install` fills next to the package.",
+    )
     loyalty_jobs_interval: float = Field(
         300.0, ge=0,
         description="Seconds between the server's loyalty jobs (points whose return window "

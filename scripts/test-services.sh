@@ -3,6 +3,9 @@
 # they are missing, and prints the environment the tests read (KEY=value lines).
 #  - PostgreSQL: uses one on 127.0.0.1:5432 when it answers (trust auth, user postgres);
 #    otherwise installs Debian's postgresql when absent and starts a private cluster.
+#  - Chromium for the browser tests (Playwright drives Debian's build through its
+#    executable path; `playwright install` cannot download here): installs Debian's chromium
+#    when /usr/bin/chromium is missing.
 set -euo pipefail
 log() { echo "test-services: $*" >&2; }
 
@@ -44,6 +47,24 @@ start_private_cluster() {
     "-p $PG_PORT_PRIVATE -c listen_addresses=127.0.0.1 -k /tmp -c fsync=on -c max_connections=200" \
     start >&2
 }
+
+ensure_chromium() {
+  local browser=${DATONG_TEST_CHROMIUM:-/usr/bin/chromium}
+  if [ ! -x "$browser" ]; then
+    log "Chromium missing: installing Debian's chromium for the browser tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq chromium >&2
+  fi
+  [ -x "$browser" ] || { log "no Chromium at $browser"; exit 1; }
+  # Screenshots need a font with Chinese glyphs; a small one is enough.
+  if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+    log "no Chinese font: installing Debian's fonts-wqy-microhei for the screenshots"
+    apt-get install -y -qq fonts-wqy-microhei >&2 || log "could not install a Chinese font"
+  fi
+  echo "DATONG_TEST_CHROMIUM=$browser"
+}
+ensure_chromium
 
 if [ -n "${DATONG_TEST_PG_URL:-}" ]; then
   echo "DATONG_TEST_PG_URL=$DATONG_TEST_PG_URL"; exit 0

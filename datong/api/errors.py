@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datong.errors import DatongError, Unavailable
 
 logger = logging.getLogger(__name__)
+# Renders an error as a page for the paths it owns (the console), else answers None.
+PageRenderer = Callable[[Request, Exception], Response | None]
 
 
 def error_response(status: int, code: str, message: str, **extra: object) -> JSONResponse:
@@ -27,9 +30,14 @@ def first_validation_message(exc: RequestValidationError) -> tuple[str, str]:
     return field, f"{field}: {message}"
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, pages: PageRenderer | None = None) -> None:
+    def _page(request: Request, exc: Exception) -> Response | None:
+        return pages(request, exc) if pages is not None else None
+
     @app.exception_handler(DatongError)
-    async def _datong(request: Request, exc: DatongError) -> JSONResponse:
+    async def _datong(request: Request, exc: DatongError) -> Response:
+        if (page := _page(request, exc)) is not None:
+            return page
         response = JSONResponse({"error": exc.as_dict()}, status_code=exc.status)
         if isinstance(exc, Unavailable):
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -38,16 +46,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if (page := _page(request, exc)) is not None:
+            return page
         field, message = first_validation_message(exc)
         return error_response(400, "invalid", message, field=field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if (page := _page(request, exc)) is not None:
+            return page
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        if (page := _page(request, exc)) is not None:
+            return page
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "internal", "an internal error occurred; it has been logged")

@@ -11,7 +11,7 @@ connected components of a graph).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self
@@ -35,6 +35,23 @@ def _events_table() -> ir.Table:
 
     schema = EVENTS_SCHEMA.append(pa.field("date", pa.date32()))  # the partition column
     return ibis.table(ibis.Schema.from_pyarrow(schema), name="events")
+
+
+@lru_cache(maxsize=512)
+def _transpiled(query: str, read: str, write: str) -> str:
+    """One query from dialect `read` into `write`; remembered, since reports send the same
+    texts again and parsing costs more than running them on small data."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
+    try:
+        parsed = sqlglot.parse(query, read=read)
+    except ParseError as error:
+        raise Invalid(f"the query does not parse as {read} SQL: {error}") from None
+    if len(parsed) != 1 or not isinstance(parsed[0], exp.Query):
+        raise Invalid("sql() runs exactly one query (SELECT, WITH ..., UNION ...)")
+    return parsed[0].sql(dialect=write)
 
 
 class AnalyticsEngine(ABC):
@@ -66,8 +83,17 @@ class AnalyticsEngine(ABC):
         gives the same table for the same graph (rows in any order)."""
 
     @abstractmethod
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table (rows moved from the state store, say) queryable as `name` in
+        this session, beside `events`, until the session closes."""
+
+    @abstractmethod
     def _expose(self, files: list[Path]) -> None:
         """Make `events` name these Parquet files (hive-partitioned by `date`) in the session."""
+
+    @abstractmethod
+    def _materialize(self, name: str, query: str) -> None:
+        """Run a query in the engine's own dialect and keep its result as table `name`."""
 
     @abstractmethod
     def _run_sql(self, query: str) -> pa.Table:
@@ -87,21 +113,24 @@ class AnalyticsEngine(ABC):
         result = self._run_sql(ibis.to_sql(table, dialect=self.dialect))
         return result.cast(table.schema().to_pyarrow())
 
-    def sql(self, query: str, *, dialect: str = SQL_DIALECT) -> pa.Table:
+    def sql(self, query: str, *, dialect: str = SQL_DIALECT, fresh: bool = True) -> pa.Table:
         """Run one query over the `events` table, written in `dialect` and transpiled to the
-        engine's own with SQLGlot."""
-        import sqlglot
-        from sqlglot import exp
-        from sqlglot.errors import ParseError
+        engine's own with SQLGlot. `fresh=False` skips listing the lake again, for a series of
+        queries over tables `keep` made from it."""
+        own = self._transpile(query, dialect)
+        if fresh:
+            self.events()  # so that `events` names the lake as it is now
+        return self._run_sql(own)
 
-        try:
-            parsed = sqlglot.parse(query, read=dialect)
-        except ParseError as error:
-            raise Invalid(f"the query does not parse as {dialect} SQL: {error}") from None
-        if len(parsed) != 1 or not isinstance(parsed[0], exp.Query):
-            raise Invalid("sql() runs exactly one query (SELECT, WITH ..., UNION ...)")
-        self.events()  # so that `events` names the lake as it is now
-        return self._run_sql(parsed[0].sql(dialect=self.dialect))
+    def keep(self, name: str, query: str, *, dialect: str = SQL_DIALECT) -> None:
+        """Run one query once and keep its rows in the session as the table `name`, so that
+        several later queries read them instead of scanning the lake again."""
+        own = self._transpile(query, dialect)
+        self.events()
+        self._materialize(name, own)
+
+    def _transpile(self, query: str, dialect: str) -> str:
+        return _transpiled(query, dialect, self.dialect)
 
     def __enter__(self) -> Self:
         self.connect()

@@ -42,6 +42,7 @@ class DuckDBEngine(AnalyticsEngine):
     def __init__(self, lake_dir: Path) -> None:
         super().__init__(lake_dir)
         self._duck: duckdb.DuckDBPyConnection | None = None
+        self._exposed: list[Path] | None = None  # the files `events` names now
 
     def connect(self) -> None:
         if self._duck is None:
@@ -52,6 +53,7 @@ class DuckDBEngine(AnalyticsEngine):
         if self._duck is not None:
             self._duck.close()
         self._duck = None
+        self._exposed = None
 
     def _session(self) -> duckdb.DuckDBPyConnection:
         self.connect()
@@ -66,8 +68,14 @@ class DuckDBEngine(AnalyticsEngine):
         # docs/identity.md); in process, the edges' Arrow buffers go to scipy's C kernel as is.
         return components_in_memory(edges)
 
+    def register(self, name: str, table: pa.Table) -> None:
+        self._session().register(name, table)  # zero-copy: DuckDB scans the Arrow buffers
+
     def _expose(self, files: list[Path]) -> None:
         duck = self._session()
+        if files == self._exposed:  # binding the view reads every file's footer: only anew
+            return
+        self._exposed = list(files)
         if not files:
             empty = EVENTS_SCHEMA.append(pa.field("date", pa.date32())).empty_table()
             duck.register("_no_events", empty)
@@ -78,6 +86,9 @@ class DuckDBEngine(AnalyticsEngine):
             f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet([{listing}], "
             "hive_partitioning = true, hive_types = {'date': DATE})"
         )
+
+    def _materialize(self, name: str, query: str) -> None:
+        self._session().execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {query}')
 
     def _run_sql(self, query: str) -> pa.Table:
         try:

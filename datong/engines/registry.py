@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from datong.engines.base import AnalyticsEngine
@@ -9,6 +10,7 @@ from datong.errors import ConfigError
 from datong.settings import Settings
 
 EngineFactory = Callable[[Settings], AnalyticsEngine]
+logger = logging.getLogger(__name__)
 
 
 def _duckdb(settings: Settings) -> AnalyticsEngine:
@@ -36,3 +38,13 @@ def create_engine(settings: Settings) -> AnalyticsEngine:
             f"DATONG_ANALYTICS_ENGINE must be one of {names}", field="analytics_engine"
         )
     return factory(settings)
+
+
+def preload(settings: Settings) -> None:
+    """Import the configured engine's libraries ahead of the first report (seconds of
+    imports the first console page would otherwise wait for); run in a background thread."""
+    try:
+        with create_engine(settings) as engine:
+            engine.sql("SELECT 1 AS ready", fresh=False)
+    except Exception:  # a failed warm-up only means a slower first report
+        logger.warning("analytics engine warm-up failed", exc_info=True)

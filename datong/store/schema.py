@@ -10,5 +10,6 @@ from datong.outbox import tables as _outbox  # noqa: F401
 from datong.profiles import tables as _profiles  # noqa: F401
 from datong.store.metadata import metadata
 from datong.stores import tables as _stores  # noqa: F401
+from datong.web import tables as _web  # noqa: F401
 
 __all__ = ["metadata"]

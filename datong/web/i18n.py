@@ -1,38 +1,51 @@
-"""Console strings in zh-CN (default) and English."""
+"""Console strings in zh-CN (the default) and English, and picking the reader's language."""
 
 from __future__ import annotations
 
+from datong.web.messages import MESSAGES
+
 LANGUAGES = ("zh-CN", "en")
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "title": {"zh-CN": "打通 · 全渠道客户数据平台", "en": "datong · omnichannel customer data"},
-    "welcome": {
-        "zh-CN": "线上线下，一个客户、一个会员、一套数据。",
-        "en": "Online and in store: one customer, one membership, one set of facts.",
-    },
-    "status": {"zh-CN": "运行状态", "en": "Status"},
-    "events": {"zh-CN": "事件", "en": "Events"},
-    "stores": {"zh-CN": "门店", "en": "Stores"},
-    "sources": {"zh-CN": "数据源", "en": "Sources"},
-    "api_docs": {"zh-CN": "接口文档", "en": "API reference"},
-    "health": {"zh-CN": "健康检查", "en": "Health check"},
-    "console_soon": {
-        "zh-CN": "完整的营销控制台与导购柜台页即将上线。",
-        "en": "The full marketing console and the clerk's counter page are coming.",
-    },
-    "switch": {"zh-CN": "English", "en": "中文"},
-}
+DEFAULT = "zh-CN"
+MISSING = "⟦{}⟧"  # what an unknown key renders as, so tests can find it on a page
 
 
-def pick_language(query: str | None, accept: str | None) -> str:
-    if query in LANGUAGES:
-        return query
-    if query == "zh":
-        return "zh-CN"
+def pick_language(query: str | None, accept: str | None, cookie: str | None = None) -> str:
+    """`?lang=` first, then the console's language cookie, then Accept-Language."""
+    for choice in (query, cookie):
+        if choice in LANGUAGES:
+            return choice
+        if choice == "zh":
+            return DEFAULT
     if accept and accept.lower().startswith("en"):
         return "en"
-    return "zh-CN"
+    return DEFAULT
 
 
-def translator(lang: str) -> dict[str, str]:
-    return {key: texts[lang] for key, texts in MESSAGES.items()}
+def other_language(lang: str) -> str:
+    return "en" if lang == DEFAULT else DEFAULT
+
+
+class Translator:
+    """`t("key")` or `t("key", n=3)` in templates; `t.key` also works for plain strings."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT
+
+    def __call__(self, key: str, **values: object) -> str:
+        texts = MESSAGES.get(key)
+        if texts is None:
+            return MISSING.format(key)
+        text = texts[self.lang]
+        return text.format(**values) if values else text
+
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self(key)
+
+    def has(self, key: str) -> bool:
+        return key in MESSAGES
+
+
+def translator(lang: str) -> Translator:
+    return Translator(lang)

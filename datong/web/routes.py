@@ -1,25 +1,32 @@
-"""Console pages (a home page for now; the full console is its own issue)."""
+"""The console's routes: the public home page, then each area's pages under /console."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 
 from datong.ingest.tables import events, sources
 from datong.stores.tables import stores
-from datong.web.i18n import pick_language, translator
+from datong.web import assets
+from datong.web.render import render
+from datong.web.views import (
+    admin,
+    admin_o2o,
+    auth,
+    counter,
+    counter_actions,
+    customers,
+    overview,
+)
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+for area in (assets, auth, overview, customers, counter, counter_actions, admin, admin_o2o):
+    router.include_router(area.router)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, lang: str | None = None) -> HTMLResponse:
-    language = pick_language(lang, request.headers.get("accept-language"))
+def home(request: Request) -> HTMLResponse:
     runtime = request.app.state.runtime
     with runtime.engine.connect().execution_options(readonly=True) as conn:
         counts = {
@@ -27,9 +34,9 @@ def home(request: Request, lang: str | None = None) -> HTMLResponse:
             "stores": conn.execute(select(func.count()).select_from(stores)).scalar_one(),
             "sources": conn.execute(select(func.count()).select_from(sources)).scalar_one(),
         }
-    return templates.TemplateResponse(
-        request,
-        "home.html",
-        {"t": translator(language), "lang": language, "counts": counts,
-         "other": "en" if language == "zh-CN" else "zh-CN"},
-    )
+    return render(request, "home.html", {"counts": counts}, user=None)
+
+
+@router.get("/console", include_in_schema=False)
+def console_root() -> RedirectResponse:
+    return RedirectResponse("/console/", status_code=307)

@@ -1,0 +1,28 @@
+"""Running a console form's action in its own transaction and answering with a redirect that
+carries a clear success or the reason for refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection
+
+from datong.errors import DatongError
+from datong.web.errors import error_text
+from datong.web.i18n import Translator
+from datong.web.render import language, redirect
+
+
+def act(request: Request, back: str, action: Callable[[Connection], Any],
+        success: Callable[[Translator, Any], str]) -> RedirectResponse:
+    """Run `action` (rolled back when it raises a typed error), then go back to `back`."""
+    t = Translator(language(request))
+    try:
+        with request.app.state.runtime.engine.begin() as db:
+            result = action(db)
+    except DatongError as exc:
+        return redirect(request, back, flash=("error", error_text(t, exc.code, exc.message)))
+    return redirect(request, back, flash=("ok", success(t, result)))
