@@ -226,5 +226,5 @@ def test_status_of_a_lake(settings: Settings, engine: Engine, cast: Cast) -> Non
     status = lake_status(settings.lake_dir)
     assert (status["files"], status["rows"], status["partitions"]) == (3, 7, 3)
     assert status["last_id"] == max(state_ids(engine))
-    assert status["last_date"] == NOW.date().isoformat()
+    assert status["last_date"] == (NOW - timedelta(hours=1)).date().isoformat()  # newest event
     assert status["last_sync"]["rows"] == 7 and status["last_sync"]["finished_at"]
