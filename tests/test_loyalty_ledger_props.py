@@ -88,6 +88,12 @@ def test_ledger_invariants_hold_under_random_operations(engine: Engine, settings
                     service.enrol(db=db, settings=settings, outbox=outbox, hooks=hooks,
                                   data=Enrolment(phone=phone), actor="test")
                 self.phones.append(phone)
+                # a POS file's order past its return window: points to spend from the first
+                # step, so every run exercises spending whatever rules it draws
+                order_id = f"O-{uuid.uuid4().hex[:10]}"
+                self._send("Order Completed", {"order_id": order_id, "total": 50_000},
+                           {"phone": phone}, days_ago=5)
+                self.orders.append(order_id)
 
         @rule(who=st.integers(0, 2), fen=st.integers(0, 300_000), late=st.booleans())
         def earn(self, who: int, fen: int, late: bool) -> None:

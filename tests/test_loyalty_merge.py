@@ -95,6 +95,37 @@ def test_split_after_spending_the_other_members_points_settles_between_them(
     check_books(engine)
 
 
+def test_a_hold_taken_while_merged_stays_backed_after_the_split(
+        client: TestClient, cast: Cast, engine: Engine) -> None:
+    """Found by the ledger state machine: a checkout's hold on the merged member, then a
+    spend of the rest, then a split — the member keeping the hold must still have the held
+    points, paid for by the other's spare points."""
+    first, second = _two_members(client, cast)
+    _link(client, cast)
+    admin = auth(cast.admin_token)
+    r = client.post(f"/api/v1/members/{first['id']}/points/redeem", headers=admin, json={
+        "points": 50, "idempotency_key": "h", "order_ref": "WEB-H", "hold": True})
+    assert r.status_code == 200, r.text
+    hold_id = r.json()["hold_id"]
+    r = client.post(f"/api/v1/members/{first['id']}/points/redeem", headers=admin,
+                    json={"points": 1_500, "idempotency_key": "s", "order_ref": "WEB-S"})
+    assert r.status_code == 200 and r.json()["balance"] == 500, r.text
+    person = _get(client, cast, first["id"])["person_id"]
+    r = client.post(f"/api/v1/profiles/{person}/unmerge", headers=admin,
+                    json={"identifier": f"phone:{B}"})
+    assert r.status_code == 200, r.text
+    a, b = _get(client, cast, first["id"]), _get(client, cast, second["id"])
+    # A (100 of its own) spent 1,500 and holds 50: B's 1,900 pays 1,450 of it
+    assert (a["points"]["balance"], a["points"]["held"]) == (50, 50)
+    assert (b["points"]["balance"], b["points"]["held"]) == (450, 0)
+    check_books(engine)
+    r = client.post(f"/api/v1/members/{first['id']}/points/holds/{hold_id}/capture",
+                    headers=admin)
+    assert r.status_code == 200, r.text
+    assert _get(client, cast, first["id"])["points"]["balance"] == 0
+    check_books(engine)
+
+
 def test_a_merge_repays_one_members_debt_from_the_others_points(
         client: TestClient, cast: Cast, engine: Engine) -> None:
     first, second = _two_members(client, cast)

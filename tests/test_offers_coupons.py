@@ -314,10 +314,12 @@ def test_online_checkout_redeems_and_wallet_lists(client: TestClient, cast: Cast
     assert instore["reason"]["code"] == "already_redeemed"
 
 
-def test_without_membership_tiers_and_points_refuse_clearly(client: TestClient,
-                                                           cast: Cast) -> None:
-    """Until the loyalty domain is installed nobody has a tier and points cannot be spent."""
-    a, = make_persons(client, cast.app_key, 1)
+def test_tiers_and_points_come_from_the_membership(client: TestClient, cast: Cast) -> None:
+    """A tier-only coupon needs a member of that tier; a points exchange needs a member with
+    the points: both refusals are clear and issue nothing; an exchange takes the points and
+    issues the coupon together, once per idempotency key."""
+    a, b = make_persons(client, cast.app_key, 2)
+    shop = auth(cast.marketer_token)
     gold = create_template(client, cast.marketer_token, eligible_tiers=["gold"])
     r = claim(client, cast.marketer_token, gold["id"], a)
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_eligible"
@@ -325,12 +327,36 @@ def test_without_membership_tiers_and_points_refuse_clearly(client: TestClient,
     points = create_template(client, cast.marketer_token, kind="points_exchange",
                              points_cost=2000, min_spend=0)
     body = {"template_id": points["id"], "person": a, "idempotency_key": "x-1"}
-    r = client.post("/api/v1/coupons/exchange", headers=auth(cast.marketer_token), json=body)
-    assert r.status_code == 409 and r.json()["error"]["code"] == "membership_unavailable"
-    wallet = client.get("/api/v1/coupons", params={"person": a},
-                        headers=auth(cast.marketer_token)).json()["data"]
-    assert wallet == []  # the coupon was not issued either
+    r = client.post("/api/v1/coupons/exchange", headers=shop, json=body)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_a_member"
+
+    r = client.post("/api/v1/members", headers=shop, json={"phone": a.removeprefix("phone:")})
+    assert r.status_code == 201, r.text
+    member = r.json()
+    r = client.post("/api/v1/coupons/exchange", headers=shop, json=body)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_points"
+    assert client.get("/api/v1/coupons", params={"person": a},
+                      headers=shop).json()["data"] == []  # nothing issued without the points
+    r = claim(client, cast.marketer_token, gold["id"], a)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_eligible", r.text
+
+    r = client.post(f"/api/v1/members/{member['member_no']}/points/adjust",
+                    headers=auth(cast.admin_token),
+                    json={"points": 2500, "reason": "goodwill", "idempotency_key": "adj-1"})
+    assert r.status_code == 200, r.text
+    r = client.post("/api/v1/coupons/exchange", headers=shop, json=body)
+    assert r.status_code == 201, r.text
+    assert (r.json()["points_spent"], r.json()["points_balance"]) == (2000, 500)
+    again = client.post("/api/v1/coupons/exchange", headers=shop, json=body)
+    assert again.status_code == 200 and again.json()["points_spent"] == 0
+    assert again.json()["code"] == r.json()["code"]
+    assert client.get(f"/api/v1/members/{member['member_no']}",
+                      headers=shop).json()["points"]["balance"] == 500
+    wallet = client.get("/api/v1/coupons", params={"person": a}, headers=shop).json()["data"]
+    assert len(wallet) == 1
     plain = create_template(client, cast.marketer_token)
-    r = client.post("/api/v1/coupons/exchange", headers=auth(cast.marketer_token),
-                    json={**body, "template_id": plain["id"]})
+    r = client.post("/api/v1/coupons/exchange", headers=shop,
+                    json={**body, "template_id": plain["id"], "idempotency_key": "x-2"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_for_points"
+    r = claim(client, cast.marketer_token, gold["id"], b)
+    assert r.status_code == 403

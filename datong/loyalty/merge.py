@@ -170,19 +170,26 @@ def _resettle(ctx: _Context, heads: list[MemberState]) -> None:
 
 
 def _settle_account(book: Book, heads: list[MemberState], account: str) -> None:
+    """Bring every member's account back to what it must hold (its points on hold, for the
+    available account; zero otherwise), taking the shortfall from the others' spare points."""
+
+    def spare(head: MemberState) -> int:
+        return head.account(account) - (head.held if account == "available" else 0)
+
     for needy in heads:
-        need = -needy.account(account)
+        need = -spare(needy)
         if need <= 0:
             continue
-        for donor in sorted(heads, key=lambda h: -h.account(account)):
-            give = min(need, donor.account(account)) if donor is not needy else 0
+        owed = need
+        for donor in sorted(heads, key=lambda h: -spare(h)):
+            give = min(need, spare(donor)) if donor is not needy else 0
             if give <= 0:
                 continue
             note = f"spent by {needy.member_no} while the two were one customer"
             book.entry(donor, account, "split", -give,
                        Cause("split", needy.member_no, "system", note=note))
             need -= give
-        book.entry(needy, account, "split", -needy.account(account),
+        book.entry(needy, account, "split", owed,
                    Cause("split", "settlement", "system",
                          note="points the other member spent while the two were one customer"))
 

@@ -1,18 +1,15 @@
 """What offers need from membership (#4), behind one small interface: a person's tier (who
 may claim a tier-only coupon) and a points wallet (coupons exchanged for points).
 
-`membership()` wires the loyalty domain when it is installed; without it, no one has a tier
-and a points exchange is refused with a clear reason.
+`membership()` wires the loyalty domain's service; tests may pass another implementation to
+`OffersContext`.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
-
-from datong.errors import Conflict
 
 
 class Membership(Protocol):
@@ -47,22 +44,7 @@ class LoyaltyMembership:
             channel=channel, store_id=store_id))
 
 
-class NoMembership:
-    """Used when the loyalty domain is not installed."""
-
-    def tier_of(self, db: Connection, person_id: int) -> str | None:
-        return None
-
-    def spend_points(self, db: Connection, *, person_id: int, points: int, cause_ref: str,
-                     idempotency_key: str, actor: str, channel: str | None,
-                     store_id: int | None) -> int:
-        raise Conflict("points exchange needs the membership programme, which is not "
-                       "installed here", code="membership_unavailable")
-
-
 def membership() -> Membership:
-    try:
-        service = importlib.import_module("datong.loyalty.service")
-    except ModuleNotFoundError:
-        return NoMembership()
+    from datong.loyalty import service
+
     return LoyaltyMembership(service)
