@@ -15,6 +15,7 @@ from datong.ingest.writer import GroupWriter
 from datong.outbox.service import Outbox
 from datong.pipeline import event_hooks, outbox
 from datong.settings import Settings
+from datong.store.commits import CommitQueue
 from datong.store.database import open_store
 
 
@@ -26,6 +27,7 @@ class Runtime:
     write_keys: WriteKeyCache
     outbox: Outbox
     tokens: TokenCache
+    commits: CommitQueue
     background: list[Any] = field(default_factory=list)
 
     @classmethod
@@ -39,15 +41,18 @@ class Runtime:
             retry_after=settings.ingest_retry_after,
             hooks=event_hooks(settings, events=events) if hooks is None else hooks,
         )
-        return cls(settings, engine, writer, WriteKeyCache(engine), events, TokenCache(engine))
+        return cls(settings, engine, writer, WriteKeyCache(engine), events, TokenCache(engine),
+                   CommitQueue(engine))
 
     def start(self) -> None:
         self.writer.start()
+        self.commits.start()
 
     def stop(self) -> None:
         for task in self.background:
             task.cancel()
         self.writer.stop()
+        self.commits.stop()
         self.engine.dispose()
 
     async def stop_async(self) -> None:

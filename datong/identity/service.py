@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from datong.errors import Conflict, Invalid, NotFound
 from datong.identity import store
@@ -42,10 +42,12 @@ def find_person(*, db: Connection, rules: Rules, type: str, raw: str) -> int | N
     return None if person is None else current_person(db=db, person_id=person)
 
 
+_PERSON = select(persons.c.id, persons.c.merged_into).where(persons.c.id == bindparam("id"))
+
+
 def current_person(*, db: Connection, person_id: int) -> int:
     """Follow `merged_into` to the surviving person."""
-    row = db.execute(select(persons.c.id, persons.c.merged_into)
-                     .where(persons.c.id == person_id)).first()
+    row = db.execute(_PERSON, {"id": person_id}).first()
     if row is None:
         raise NotFound(f"no person {person_id}", field="person_id")
     return int(row.merged_into) if row.merged_into is not None else int(row.id)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from datong.errors import Unavailable
 from datong.ingest import log
+from datong.store.database import writer_lock
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class GroupWriter:
         rows = [row for job in group for row in job.rows]
         rejected = [row for job in group for row in job.rejected]
         try:
-            with self._engine.begin() as conn:
+            with writer_lock(self._engine), self._engine.begin() as conn:
                 result = log.append(db=conn, rows=rows, rejected=rejected, hooks=self._hooks)
         except Exception as exc:  # the store is down or full: every waiter must hear of it
             logger.exception("ingest commit failed")

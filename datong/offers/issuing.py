@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from datong.auth.tokens import Principal
@@ -29,6 +28,7 @@ from datong.offers.places import store_id
 from datong.offers.tables import coupon_claims, coupon_templates, coupons
 from datong.offers.templates import _template_row, load_terms, template_with_terms
 from datong.offers.terms import Terms, validity
+from datong.store.database import PerDialect
 from datong.store.types import utcnow
 
 
@@ -119,11 +119,7 @@ def _take(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime
         raise Conflict(f"the person already holds the most coupons of template "
                        f"{template.id} allowed ({template.per_person_limit})",
                        code="limit_reached")
-    taken = db.execute(update(coupon_templates).where(
-        coupon_templates.c.id == template.id,
-        (coupon_templates.c.stock.is_(None))
-        | (coupon_templates.c.issued < coupon_templates.c.stock))
-        .values(issued=coupon_templates.c.issued + 1))
+    taken = db.execute(_TAKE_STOCK, {"template": template.id})
     if taken.rowcount != 1:
         raise Conflict(f"coupon template {template.id} is out of stock", code="out_of_stock")
     start, until = validity(terms, now)
@@ -134,21 +130,34 @@ def _take(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime
         "issued_by": req.actor, "issued_at": now, "valid_from": start, "valid_until": until,
         "issue_key": req.issue_key,
     }
-    row = db.execute(coupons.insert().values(**values).returning(*coupons.c)).first()
+    row = db.execute(_NEW_COUPON, values).first()
     assert row is not None
     return row
 
 
-def _count_claim(db: Connection, template_id: int, person_id: int, limit: int) -> bool:
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(coupon_claims).values(
-        template_id=template_id, person_id=person_id, claimed=1)
-    stmt = stmt.on_conflict_do_update(
+_TAKE_STOCK = (update(coupon_templates)
+               .where(coupon_templates.c.id == bindparam("template"),
+                      coupon_templates.c.stock.is_(None)
+                      | (coupon_templates.c.issued < coupon_templates.c.stock))
+               .values(issued=coupon_templates.c.issued + 1))
+_NEW_COUPON = coupons.insert().returning(*coupons.c)
+
+
+def _build_count(dialect: Any) -> Any:
+    stmt = dialect.insert(coupon_claims)
+    return stmt.on_conflict_do_update(
         index_elements=["template_id", "person_id"],
         set_={"claimed": coupon_claims.c.claimed + 1},
-        where=coupon_claims.c.claimed < limit,
+        where=coupon_claims.c.claimed < bindparam("limit"),
     ).returning(coupon_claims.c.claimed)
-    return db.execute(stmt).first() is not None
+
+
+_COUNT_CLAIM = PerDialect(_build_count)
+
+
+def _count_claim(db: Connection, template_id: int, person_id: int, limit: int) -> bool:
+    return db.execute(_COUNT_CLAIM(db), {"template_id": template_id, "person_id": person_id,
+                                         "claimed": 1, "limit": limit}).first() is not None
 
 
 def claim(*, db: Connection, ctx: OffersContext, principal: Principal, template_id: int,

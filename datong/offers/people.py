@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from datong.errors import Invalid, NotFound
 from datong.identity.rules import Rules
 from datong.identity.service import current_person, parse_identifier
 from datong.identity.tables import identifiers, observations
+
+_IDENTIFIER = select(identifiers.c.id, identifiers.c.person_id).where(
+    identifiers.c.type == bindparam("type"), identifiers.c.value == bindparam("value"))
+_HELD = select(identifiers.c.id, identifiers.c.type).where(
+    identifiers.c.person_id == bindparam("person"))
 
 
 def resolve(*, db: Connection, rules: Rules, person: str | int) -> tuple[int, int | None]:
@@ -23,8 +28,7 @@ def resolve(*, db: Connection, rules: Rules, person: str | int) -> tuple[int, in
         raise Invalid("a person is a person id or an identifier type:value, e.g. "
                       "phone:+8613812345678", field="person")
     ident = parse_identifier(text, rules)
-    row = db.execute(select(identifiers.c.id, identifiers.c.person_id).where(
-        identifiers.c.type == ident.type, identifiers.c.value == ident.value)).first()
+    row = db.execute(_IDENTIFIER, {"type": ident.type, "value": ident.value}).first()
     if row is None or row.person_id is None:
         raise NotFound(f"no person is known by {ident.type}:{ident.value}", field="person")
     return current_person(db=db, person_id=int(row.person_id)), int(row.id)
@@ -32,8 +36,7 @@ def resolve(*, db: Connection, rules: Rules, person: str | int) -> tuple[int, in
 
 def anchor_of(*, db: Connection, rules: Rules, person_id: int) -> int | None:
     """The person's strongest identifier (by rule priority, then the oldest)."""
-    rows = db.execute(select(identifiers.c.id, identifiers.c.type)
-                      .where(identifiers.c.person_id == person_id)).all()
+    rows = db.execute(_HELD, {"person": person_id}).all()
     known = [r for r in rows if r.type in rules.by_type]
     if not known:
         return None

@@ -14,8 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, select, update
 
 from datong.auth.tokens import Principal
 from datong.errors import Conflict, DatongError, Invalid, NotFound
@@ -31,7 +30,9 @@ from datong.offers.tables import (
     coupon_templates,
     coupons,
 )
+from datong.offers.templates import version_terms
 from datong.offers.terms import Terms, allows_channel, discount, threshold_floor
+from datong.store.database import PerDialect
 from datong.store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -95,25 +96,28 @@ def _stacking_message(terms: Terms) -> str:
     return "the coupon already used on this order cannot be combined with another"
 
 
+_EARLIER = (select(coupon_redemptions.c.id)
+            .where(coupon_redemptions.c.idempotency_key == bindparam("key"))
+            .scalar_subquery())
+_COUPON = (select(coupons, coupon_templates.c.name.label("template_name"),
+                  coupon_template_versions.c.terms, _EARLIER.label("replay_id"))
+           .join(coupon_templates, coupon_templates.c.id == coupons.c.template_id)
+           .join(coupon_template_versions,
+                 (coupon_template_versions.c.template_id == coupons.c.template_id)
+                 & (coupon_template_versions.c.version == coupons.c.version))
+           .where(coupons.c.code == bindparam("code")))
+
+
 def _load(db: Connection, ctx: OffersContext, code: str, key: str | None = None
           ) -> tuple[Any, Terms, str]:
     """The coupon, the terms of its version and its template's name — and, given an
     idempotency key, the redemption already made under it (`replay_id`) — in one query."""
-    earlier = (select(coupon_redemptions.c.id)
-               .where(coupon_redemptions.c.idempotency_key == (key or ""))
-               .scalar_subquery())
-    query = (select(coupons, coupon_templates.c.name.label("template_name"),
-                    coupon_template_versions.c.terms, earlier.label("replay_id"))
-             .join(coupon_templates, coupon_templates.c.id == coupons.c.template_id)
-             .join(coupon_template_versions,
-                   (coupon_template_versions.c.template_id == coupons.c.template_id)
-                   & (coupon_template_versions.c.version == coupons.c.version))
-             .where(coupons.c.code == code))
-    row = db.execute(query).first()
+    row = db.execute(_COUPON, {"code": code, "key": key or ""}).first()
     if row is None:
         raise NotFound(f"no coupon with code {codes.mask(code)}", field="code",
                        code="unknown_coupon")
-    return row, Terms.model_validate(row.terms), str(row.template_name)
+    terms = version_terms(db, row.template_id, row.version, row.terms)
+    return row, terms, str(row.template_name)
 
 
 def validate(*, db: Connection, ctx: OffersContext, principal: Principal,
@@ -169,9 +173,7 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
         redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
                                 actor(principal), now)
         recorded = True
-        won = db.execute(update(coupons).where(coupons.c.id == row.id,
-                                               coupons.c.status == "issued")
-                         .values(status="redeemed", redemption_id=redemption_id))
+        won = db.execute(_REDEEM, {"coupon": row.id, "redemption": redemption_id})
         if won.rowcount != 1:
             raise Conflict("this coupon has just been redeemed by another request",
                            code="already_redeemed")
@@ -194,16 +196,24 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
     return {**answer, "redemption_id": redemption_id, "replayed": False}
 
 
+_REDEEM = (update(coupons)
+           .where(coupons.c.id == bindparam("coupon"), coupons.c.status == "issued")
+           .values(status="redeemed", redemption_id=bindparam("redemption")))
+
+
 def _fingerprint(coupon_id: int, order_id: str, amount: int, channel: str,
                  store: int | None) -> str:
     text = f"{coupon_id}|{order_id}|{amount}|{channel}|{store}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_REPLAY = (select(coupon_redemptions.c.id, coupon_redemptions.c.fingerprint,
+                  coupon_redemptions.c.response)
+           .where(coupon_redemptions.c.idempotency_key == bindparam("key")))
+
+
 def _replay(db: Connection, key: str, fingerprint: str) -> dict[str, Any] | None:
-    found = db.execute(select(coupon_redemptions.c.id, coupon_redemptions.c.fingerprint,
-                              coupon_redemptions.c.response)
-                       .where(coupon_redemptions.c.idempotency_key == key)).first()
+    found = db.execute(_REPLAY, {"key": key}).first()
     if found is None:
         return None
     if found.fingerprint != fingerprint:
@@ -212,19 +222,29 @@ def _replay(db: Connection, key: str, fingerprint: str) -> dict[str, Any] | None
     return {**found.response, "redemption_id": found.id, "replayed": True}
 
 
-def _hold_order(db: Connection, order_id: str, *, exclusive: bool, terms: Terms) -> None:
-    """Count the coupon on its order unless the order's coupons and this one do not stack."""
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(coupon_orders).values(order_id=order_id, exclusive=exclusive,
-                                                coupons=1)
-    stmt = stmt.on_conflict_do_update(
+def _build_hold(dialect: Any) -> Any:
+    stmt = dialect.insert(coupon_orders)
+    return stmt.on_conflict_do_update(
         index_elements=["order_id"],
         set_={"coupons": coupon_orders.c.coupons + 1, "exclusive": stmt.excluded.exclusive},
         where=(coupon_orders.c.coupons == 0)
         | (~coupon_orders.c.exclusive & ~stmt.excluded.exclusive),
     ).returning(coupon_orders.c.coupons)
-    if db.execute(stmt).first() is None:
+
+
+_HOLD = PerDialect(_build_hold)
+
+
+def _hold_order(db: Connection, order_id: str, *, exclusive: bool, terms: Terms) -> None:
+    """Count the coupon on its order unless the order's coupons and this one do not stack."""
+    held = db.execute(_HOLD(db), {"order_id": order_id, "exclusive": exclusive, "coupons": 1})
+    if held.first() is None:
         raise Conflict(_stacking_message(terms), code="does_not_stack")
+
+
+_RECORD = PerDialect(lambda dialect: dialect.insert(coupon_redemptions)
+                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                     .returning(coupon_redemptions.c.id))
 
 
 def _record(db: Connection, coupon_id: int, key: str, fingerprint: str,
@@ -233,14 +253,12 @@ def _record(db: Connection, coupon_id: int, key: str, fingerprint: str,
     rolls it back with the rest). The key is unique: a concurrent holder of the same key
     makes this wait for it and then insert nothing (no error that would spoil the
     transaction), so the caller can answer that first redemption."""
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(coupon_redemptions).values(
-        coupon_id=coupon_id, idempotency_key=key, fingerprint=fingerprint,
-        order_id=answer["order_id"], order_amount=answer["order_amount"],
-        discount=answer["discount"], channel=answer["channel"], store_id=where,
-        actor=who, status="redeemed", redeemed_at=now, response=answer)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    new_id = db.execute(stmt.returning(coupon_redemptions.c.id)).scalar()
+    new_id = db.execute(_RECORD(db), {
+        "coupon_id": coupon_id, "idempotency_key": key, "fingerprint": fingerprint,
+        "order_id": answer["order_id"], "order_amount": answer["order_amount"],
+        "discount": answer["discount"], "channel": answer["channel"], "store_id": where,
+        "actor": who, "status": "redeemed", "redeemed_at": now, "response": answer,
+    }).scalar()
     if new_id is None:
         raise Conflict("this idempotency key was used for another redemption",
                        code="idempotency_key_reused", field="idempotency_key")

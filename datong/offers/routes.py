@@ -3,14 +3,12 @@ roles and stores themselves."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
-from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from datong.api.deps import AdminPrincipal, CurrentPrincipal, RuntimeDep
 from datong.api.responses import json_response
@@ -33,6 +31,7 @@ from datong.offers.schemas import (
     ValidateRequest,
 )
 from datong.runtime import Runtime
+from datong.store.database import writer_lock
 
 router = APIRouter(prefix="/api/v1/coupons", tags=["coupons"])
 
@@ -45,29 +44,13 @@ async def offers_context(request: Request) -> OffersContext:
 
 @contextmanager
 def write(runtime: Runtime) -> Iterator[Connection]:
-    """The request's transaction, opened in the thread that runs the route. (A `yield`
+    """The request's transaction, opened in the thread that runs the route (a `yield`
     dependency would take the connection — and SQLite's write lock — in one worker thread and
-    wait for another to run the route; under a burst of requests every worker can end up
-    waiting on a lock held by a request that has no worker left.)"""
-    lock = _sqlite_writer(runtime.engine)
-    if lock is None:
-        with runtime.engine.begin() as conn:
-            yield conn
-        return
-    with lock, runtime.engine.begin() as conn:
+    wait for another to run the route; under a burst every worker can end up waiting on a
+    lock held by a request that has no worker left). For long work; short units go through
+    the commit queue (`runtime.commits`)."""
+    with writer_lock(runtime.engine), runtime.engine.begin() as conn:
         yield conn
-
-
-_WRITERS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
-
-
-def _sqlite_writer(engine: Engine) -> threading.Lock | None:
-    """SQLite has one writer at a time anyway; queueing this process's writers on a lock
-    spares them SQLite's busy-wait back-off (sleeps of up to 100 ms), which under a burst
-    of requests cost more than the writes themselves."""
-    if engine.dialect.name != "sqlite":
-        return None
-    return _WRITERS.setdefault(engine, threading.Lock())
 
 
 @contextmanager
@@ -119,13 +102,12 @@ def get_versions(principal: CurrentPrincipal, runtime: RuntimeDep,
 
 
 @router.post("/claim", status_code=201)
-def post_claim(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-               body: ClaimRequest) -> Response:
+async def post_claim(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
+                     body: ClaimRequest) -> Response:
     """A person claims a coupon online, or a clerk issues one in store (channel offline)."""
-    with write(runtime) as db:
-        out = issuing.claim(db=db, ctx=ctx, principal=principal, template_id=body.template_id,
-                            person=body.person, channel=body.channel, store=body.store,
-                            idempotency_key=body.idempotency_key)
+    out = await runtime.commits.run(lambda db: issuing.claim(
+        db=db, ctx=ctx, principal=principal, template_id=body.template_id, person=body.person,
+        channel=body.channel, store=body.store, idempotency_key=body.idempotency_key))
     return json_response(out, 201 if out["created"] else 200)
 
 
@@ -162,14 +144,13 @@ def post_validate(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
 
 
 @router.post("/redeem")
-def post_redeem(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-                body: RedeemRequest) -> Response:
+async def post_redeem(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
+                      body: RedeemRequest) -> Response:
     """Exactly once; the answer is committed before it is sent."""
-    with write(runtime) as db:
-        out = redemption.redeem(db=db, ctx=ctx, principal=principal, code=body.code, qr=body.qr,
-                                order_id=body.order_id, order_amount=body.order_amount,
-                                channel=body.channel, store=body.store,
-                                idempotency_key=body.idempotency_key)
+    out = await runtime.commits.run(lambda db: redemption.redeem(
+        db=db, ctx=ctx, principal=principal, code=body.code, qr=body.qr,
+        order_id=body.order_id, order_amount=body.order_amount, channel=body.channel,
+        store=body.store, idempotency_key=body.idempotency_key))
     return json_response(out)
 
 

@@ -4,9 +4,10 @@ and a coupon keeps the version it was issued under."""
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from datong.auth.tokens import Principal
 from datong.errors import Invalid, NotFound
@@ -80,26 +81,52 @@ def _template_row(db: Connection, template_id: int, *, lock: bool = False) -> An
     return row
 
 
+_WITH_TERMS = (select(coupon_templates, coupon_template_versions.c.terms)
+               .join(coupon_template_versions,
+                     (coupon_template_versions.c.template_id == coupon_templates.c.id)
+                     & (coupon_template_versions.c.version == coupon_templates.c.version))
+               .where(coupon_templates.c.id == bindparam("template_id")))
+
+
 def template_with_terms(db: Connection, template_id: int) -> tuple[Any, Terms]:
     """The template row and the terms of its current version, in one query."""
-    row = db.execute(
-        select(coupon_templates, coupon_template_versions.c.terms)
-        .join(coupon_template_versions,
-              (coupon_template_versions.c.template_id == coupon_templates.c.id)
-              & (coupon_template_versions.c.version == coupon_templates.c.version))
-        .where(coupon_templates.c.id == template_id)).first()
+    row = db.execute(_WITH_TERMS, {"template_id": template_id}).first()
     if row is None:
         raise NotFound(f"no coupon template {template_id}", field="template_id")
-    return row, Terms.model_validate(row.terms)
+    return row, version_terms(db, row.id, row.version, row.terms)
+
+
+_VERSION_TERMS = select(coupon_template_versions.c.terms).where(
+    coupon_template_versions.c.template_id == bindparam("template_id"),
+    coupon_template_versions.c.version == bindparam("version"))
 
 
 def load_terms(db: Connection, template_id: int, version: int) -> Terms:
-    terms = db.execute(select(coupon_template_versions.c.terms).where(
-        coupon_template_versions.c.template_id == template_id,
-        coupon_template_versions.c.version == version)).scalar()
+    known = _TERMS.get(db.engine, {}).get((template_id, version))
+    if known is not None:
+        return known
+    terms = db.execute(_VERSION_TERMS, {"template_id": template_id, "version": version}
+                       ).scalar()
     if terms is None:
         raise NotFound(f"coupon template {template_id} has no version {version}")
-    return Terms.model_validate(terms)
+    return version_terms(db, template_id, version, terms)
+
+
+# (template, version) → terms, per database: a version's terms never change once written,
+# and parsing them is the largest cost of reading a coupon on the hot paths.
+_TERMS: WeakKeyDictionary[Engine, dict[tuple[int, int], Terms]] = WeakKeyDictionary()
+
+
+def version_terms(db: Connection, template_id: int, version: int, raw: Any) -> Terms:
+    """The parsed terms of one version (`raw` as stored), parsed once per process."""
+    known = _TERMS.setdefault(db.engine, {})
+    key = (int(template_id), int(version))
+    terms = known.get(key)
+    if terms is None:
+        if len(known) > 10_000:
+            known.clear()
+        terms = known[key] = Terms.model_validate(raw)
+    return terms
 
 
 def get_template(*, db: Connection, template_id: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from datong.errors import Invalid
 from datong.outbox.tables import domain_events
@@ -71,7 +71,7 @@ class Outbox:
             "actor": actor, "properties": dict(properties or {}),
             "occurred_at": occurred_at or utcnow(), "dedup_key": dedup_key,
         }
-        result = db.execute(domain_events.insert().values(**values))
+        result = db.execute(_INSERT, values)
         assert result.inserted_primary_key is not None
         values.pop("dedup_key")
         event = DomainEvent(id=int(result.inserted_primary_key[0]), **values)
@@ -108,9 +108,12 @@ class Outbox:
         return events
 
 
+_INSERT = domain_events.insert()
+_SEEN = select(domain_events.c.id).where(domain_events.c.dedup_key == bindparam("key"))
+
+
 def _seen(db: Connection, key: str) -> bool:
-    query = select(domain_events.c.id).where(domain_events.c.dedup_key == key)
-    return db.execute(query).first() is not None
+    return db.execute(_SEEN, {"key": key}).first() is not None
 
 
 def list_events(

@@ -1,0 +1,167 @@
+"""Group commit for domain writes: one thread runs the units of work that requests hand it,
+many in each transaction, each in its own savepoint.
+
+A coupon redemption, a claim or a points payment is a few statements; what costs is around
+them — a commit (an fsync) per request, and on SQLite every request's worker thread queueing
+for the one writer while holding the GIL it needs back after each statement. Here a request
+hands its work over (`await queue.run(work)`) and waits for the commit of the group its work
+was in; the answer is only sent once the work is durable. A unit that raises is rolled back
+to its savepoint alone and its error is given to its caller once the group's commit is done;
+the others in the group are not affected. If the commit itself fails, every caller of the
+group hears `Unavailable` and nothing of the group is kept.
+
+Units of work must be short (a handful of statements): the ones behind them wait. Long work
+(bulk issues, jobs) keeps its own transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from datong.errors import Unavailable
+from datong.store.database import writer_lock
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Work = Callable[[Connection], T]
+
+
+@dataclass
+class _Job(Generic[T]):
+    work: Work[T]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[T]
+    result: Any = None
+    error: BaseException | None = field(default=None)
+
+
+class CommitQueue:
+    """Runs queued units of work on one thread, up to `max_group` in one transaction."""
+
+    def __init__(self, engine: Engine, *, max_pending: int = 5_000, max_group: int = 256,
+                 retry_after: int = 1) -> None:
+        self._engine = engine
+        self._max_pending = max_pending
+        self._max_group = max_group
+        self._retry_after = retry_after
+        self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="datong-commits",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    async def run(self, work: Work[T]) -> T:
+        """Run `work(connection)` in the next group; answer its result once committed, or
+        raise what it raised (its changes rolled back)."""
+        loop = asyncio.get_running_loop()
+        job: _Job[T] = _Job(work, loop, loop.create_future())
+        with self._lock:
+            if self._thread is None or self._pending >= self._max_pending:
+                raise Unavailable("the server is overloaded; retry later",
+                                  retry_after=self._retry_after, code="overloaded")
+            self._pending += 1
+        self._queue.put(job)
+        return await job.future
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group, stop = self._gather(first)
+            self._commit(group)
+            if stop:
+                return
+
+    def _gather(self, first: _Job[Any]) -> tuple[list[_Job[Any]], bool]:
+        group = [first]
+        while len(group) < self._max_group:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                return group, True
+            group.append(job)
+        return group, False
+
+    def _commit(self, group: list[_Job[Any]]) -> None:
+        try:
+            with writer_lock(self._engine), self._engine.connect() as conn:
+                transaction = conn.begin()
+                if len(group) == 1:  # alone, it needs no savepoint: a failure rolls back all
+                    _run(conn, group[0])
+                    failed = group[0].error is not None
+                else:
+                    for job in group:
+                        _run_in_savepoint(conn, job)
+                    failed = False
+                if failed:
+                    transaction.rollback()
+                else:
+                    transaction.commit()
+        except Exception as exc:  # the store refused the group: nobody's work was kept, and
+            # a refusal may have rested on another unit's write that is now gone
+            logger.exception("a group of %d writes failed", len(group))
+            error = Unavailable(
+                f"the state store did not accept the write: {type(exc).__name__}",
+                retry_after=self._retry_after, code="store_unavailable")
+            for job in group:
+                job.error, job.result = error, None
+        with self._lock:
+            self._pending -= len(group)
+        for job in group:
+            job.loop.call_soon_threadsafe(_settle, job)
+
+
+def _run(conn: Connection, job: _Job[Any]) -> None:
+    try:
+        job.result = job.work(conn)
+    except Exception as exc:
+        job.error = exc
+
+
+def _run_in_savepoint(conn: Connection, job: _Job[Any]) -> None:
+    savepoint = conn.begin_nested()
+    _run(conn, job)
+    if job.error is None:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+
+
+def _settle(job: _Job[Any]) -> None:
+    if job.future.done():  # the caller went away (a cancelled request)
+        return
+    if job.error is not None:
+        job.future.set_exception(job.error)
+    else:
+        job.future.set_result(job.result)
