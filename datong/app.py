@@ -13,6 +13,7 @@ from sqlalchemy import text
 from datong import __version__
 from datong.analytics.routes import router as analytics_router
 from datong.api.errors import install_error_handlers
+from datong.api.hotpaths import HotPaths
 from datong.api.routes import router as api_router
 from datong.engines.registry import preload
 from datong.identity.suggestions.routes import router as suggestions_router
@@ -23,6 +24,7 @@ from datong.loyalty.routes import router as loyalty_router
 from datong.loyalty.scheduler import start_periodic_jobs
 from datong.offers.referral_routes import router as referrals_router
 from datong.offers.reservation_routes import router as reservations_router
+from datong.offers.routes import HOT_PATHS as COUPON_HOT_PATHS
 from datong.offers.routes import router as coupons_router
 from datong.outbox.routes import router as domain_events_router
 from datong.profiles.routes import router as profiles_router
@@ -54,16 +56,19 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app = FastAPI(title="datong", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app, pages=console_error)
+    if runtime.settings.hot_paths:
+        app.add_middleware(HotPaths, runtime=runtime, handlers=COUPON_HOT_PATHS)
+    # Routes are matched in order: the ones called most (tracking, the counter's) first.
     app.include_router(tracking_router)
+    app.include_router(coupons_router)
+    app.include_router(loyalty_router)
+    app.include_router(profiles_router)
+    app.include_router(referrals_router)
+    app.include_router(reservations_router)
     app.include_router(api_router)
     app.include_router(analytics_router)
     app.include_router(suggestions_router)
-    app.include_router(profiles_router)
     app.include_router(domain_events_router)
-    app.include_router(loyalty_router)
-    app.include_router(coupons_router)
-    app.include_router(referrals_router)
-    app.include_router(reservations_router)
     app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +24,12 @@ def error_response(status: int, code: str, message: str, **extra: object) -> JSO
 
 def first_validation_message(exc: RequestValidationError) -> tuple[str, str]:
     """The first pydantic error as (field, message), naming the field in the message."""
-    first = exc.errors()[0]
+    return first_error_message(exc.errors())
+
+
+def first_error_message(errors: Sequence[Any]) -> tuple[str, str]:
+    """(field, message) of the first of pydantic's errors, the field named in the message."""
+    first = errors[0]
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
     field = ".".join(loc) or "body"
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")

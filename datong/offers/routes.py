@@ -3,15 +3,19 @@ roles and stores themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from datong.api.deps import AdminPrincipal, CurrentPrincipal, RuntimeDep
+from datong.api.hotpaths import HotHandler
 from datong.api.responses import json_response
+from datong.auth.tokens import Principal
 from datong.offers import coupons, issuing, redemption, templates
 from datong.offers.access import require_manager
 from datong.offers.codes import qr_svg
@@ -102,13 +106,20 @@ def get_versions(principal: CurrentPrincipal, runtime: RuntimeDep,
 
 
 @router.post("/claim", status_code=201)
-async def post_claim(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
+async def post_claim(principal: CurrentPrincipal, runtime: RuntimeDep,
                      body: ClaimRequest) -> Response:
     """A person claims a coupon online, or a clerk issues one in store (channel offline)."""
+    status, out = await claim_call(runtime, principal, body)
+    return json_response(out, status)
+
+
+async def claim_call(runtime: Runtime, principal: Principal, body: ClaimRequest
+                     ) -> tuple[int, dict[str, Any]]:
+    ctx = OffersContext.build(runtime.settings, runtime.outbox)
     out = await runtime.commits.run(lambda db: issuing.claim(
         db=db, ctx=ctx, principal=principal, template_id=body.template_id, person=body.person,
         channel=body.channel, store=body.store, idempotency_key=body.idempotency_key))
-    return json_response(out, 201 if out["created"] else 200)
+    return (201 if out["created"] else 200), out
 
 
 @router.post("/issue")
@@ -134,24 +145,55 @@ def post_exchange(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx, bo
 
 
 @router.post("/validate")
-def post_validate(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-                  body: ValidateRequest) -> Response:
-    with read(runtime) as db:
-        return json_response(redemption.validate(
-            db=db, ctx=ctx, principal=principal, code=body.code, qr=body.qr,
-            order_amount=body.order_amount, channel=body.channel, store=body.store,
-            order_id=body.order_id))
+async def post_validate(principal: CurrentPrincipal, runtime: RuntimeDep,
+                        body: ValidateRequest) -> Response:
+    return json_response((await validate_call(runtime, principal, body))[1])
+
+
+async def validate_call(runtime: Runtime, principal: Principal, body: ValidateRequest
+                        ) -> tuple[int, dict[str, Any]]:
+    def check() -> dict[str, Any]:
+        with read(runtime) as db:
+            return redemption.validate(
+                db=db, ctx=OffersContext.build(runtime.settings, runtime.outbox),
+                principal=principal, code=body.code, qr=body.qr,
+                order_amount=body.order_amount, channel=body.channel, store=body.store,
+                order_id=body.order_id)
+
+    return 200, await run_in_threadpool(check)
 
 
 @router.post("/redeem")
-async def post_redeem(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
+async def post_redeem(principal: CurrentPrincipal, runtime: RuntimeDep,
                       body: RedeemRequest) -> Response:
     """Exactly once; the answer is committed before it is sent."""
+    return json_response((await redeem_call(runtime, principal, body))[1])
+
+
+async def redeem_call(runtime: Runtime, principal: Principal, body: RedeemRequest
+                      ) -> tuple[int, dict[str, Any]]:
+    ctx = OffersContext.build(runtime.settings, runtime.outbox)
     out = await runtime.commits.run(lambda db: redemption.redeem(
         db=db, ctx=ctx, principal=principal, code=body.code, qr=body.qr,
         order_id=body.order_id, order_amount=body.order_amount, channel=body.channel,
         store=body.store, idempotency_key=body.idempotency_key))
-    return json_response(out)
+    return 200, out
+
+
+def _hot(call: Callable[[Runtime, Principal, Any], Awaitable[tuple[int, Any]]],
+         model: type[BaseModel]) -> HotHandler:
+    async def handle(runtime: Runtime, principal: Principal, raw: bytes) -> tuple[int, Any]:
+        return await call(runtime, principal, model.model_validate_json(raw))
+
+    return handle
+
+
+# The same calls, answered in front of the framework (datong.api.hotpaths).
+HOT_PATHS: dict[str, HotHandler] = {
+    "/api/v1/coupons/claim": _hot(claim_call, ClaimRequest),
+    "/api/v1/coupons/validate": _hot(validate_call, ValidateRequest),
+    "/api/v1/coupons/redeem": _hot(redeem_call, RedeemRequest),
+}
 
 
 @router.post("/restore")

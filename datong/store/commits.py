@@ -12,6 +12,12 @@ group hears `Unavailable` and nothing of the group is kept.
 
 Units of work must be short (a handful of statements): the ones behind them wait. Long work
 (bulk issues, jobs) keeps its own transaction.
+
+SQLite has one writer at a time, so one thread does it all. On PostgreSQL most of a unit's
+time is round trips to the server; `threads` threads (each with its own connection and its
+own groups) keep several in flight, and row locks keep them apart as they would keep
+separate requests apart. A unit that meets a deadlock is rolled back to its savepoint alone
+and its caller is told to retry.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from datong.errors import Unavailable
 from datong.store.database import writer_lock
@@ -47,36 +54,35 @@ class _Job(Generic[T]):
 class CommitQueue:
     """Runs queued units of work on one thread, up to `max_group` in one transaction."""
 
-    def __init__(self, engine: Engine, *, max_pending: int = 5_000, max_group: int = 256,
-                 retry_after: int = 1) -> None:
+    def __init__(self, engine: Engine, *, threads: int = 1, max_pending: int = 5_000,
+                 max_group: int = 256, retry_after: int = 1) -> None:
         self._engine = engine
+        self._threads_wanted = 1 if engine.dialect.name == "sqlite" else max(1, threads)
         self._max_pending = max_pending
         self._max_group = max_group
         self._retry_after = retry_after
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._pending = 0
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     @property
     def pending(self) -> int:
         return self._pending
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="datong-commits",
-                                            daemon=True)
-            self._thread.start()
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._loop, name=f"datong-commits-{n}",
+                                              daemon=True) for n in range(self._threads_wanted)]
+            for thread in self._threads:
+                thread.start()
 
     def stop(self) -> None:
-        if self._thread is not None:
+        for _ in self._threads:
             self._queue.put(None)
-            self._thread.join(timeout=30)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._threads = []
 
     async def run(self, work: Work[T]) -> T:
         """Run `work(connection)` in the next group; answer its result once committed, or
@@ -84,7 +90,7 @@ class CommitQueue:
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(work, loop, loop.create_future())
         with self._lock:
-            if self._thread is None or self._pending >= self._max_pending:
+            if not self._threads or self._pending >= self._max_pending:
                 raise Unavailable("the server is overloaded; retry later",
                                   retry_after=self._retry_after, code="overloaded")
             self._pending += 1
@@ -145,6 +151,10 @@ class CommitQueue:
 def _run(conn: Connection, job: _Job[Any]) -> None:
     try:
         job.result = job.work(conn)
+    except OperationalError:  # a deadlock between two groups' locks: nothing of it was kept
+        logger.warning("a write unit met a lock conflict and was rolled back", exc_info=True)
+        job.error = Unavailable("the write met a concurrent one; retry", retry_after=1,
+                                code="busy")
     except Exception as exc:
         job.error = exc
 
