@@ -42,7 +42,7 @@ class Runtime:
             hooks=event_hooks(settings, events=events) if hooks is None else hooks,
         )
         return cls(settings, engine, writer, WriteKeyCache(engine), events, TokenCache(engine),
-                   CommitQueue(engine, threads=settings.write_threads))
+                   CommitQueue(engine))
 
     def start(self) -> None:
         self.writer.start()

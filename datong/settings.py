@@ -61,11 +61,6 @@ class Settings(BaseSettings):
     ingest_retry_after: int = Field(
         2, ge=1, description="Seconds sent in Retry-After when ingestion is overloaded."
     )
-    write_threads: int = Field(
-        4, ge=1, le=64, description="Threads that commit the short writes of requests (coupon "
-        "claims and redemptions) in groups, each with its own connection. PostgreSQL only: "
-        "SQLite has one writer at a time, so it always uses one.",
-    )
     hot_paths: bool = Field(
         True, description="Answer coupon claims, checks and redemptions through the lean "
         "hot-path layer in front of the API framework (same checks and answers, less "

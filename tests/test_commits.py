@@ -25,7 +25,7 @@ def table(engine: Engine) -> Engine:
 
 @pytest.fixture
 def queue(table: Engine) -> Iterator[CommitQueue]:
-    q = CommitQueue(table, threads=2, max_pending=50)
+    q = CommitQueue(table, max_pending=50)
     q.start()
     yield q
     q.stop()
@@ -56,14 +56,13 @@ def _blocker(gate: threading.Event) -> Callable[[Connection], str]:
 async def _grouped(queue: CommitQueue, works: list[Callable[[Connection], Any]]
                    ) -> list[Any]:
     """Run `works` so that they wait together behind a blocked unit, and so share a group."""
-    gates = [threading.Event(), threading.Event()]
-    blockers = [asyncio.ensure_future(queue.run(_blocker(g))) for g in gates]  # both threads
+    gate = threading.Event()
+    blocker = asyncio.ensure_future(queue.run(_blocker(gate)))
     await asyncio.sleep(0.2)
     tasks = [asyncio.ensure_future(queue.run(w)) for w in works]
     await asyncio.sleep(0.1)
-    for gate in gates:
-        gate.set()
-    await asyncio.gather(*blockers)
+    gate.set()
+    await blocker
     return list(await asyncio.gather(*tasks, return_exceptions=True))
 
 
@@ -105,7 +104,7 @@ def test_a_unit_alone_is_rolled_back_when_it_fails(queue: CommitQueue, table: En
 
 
 def test_an_overloaded_queue_refuses_at_once(table: Engine) -> None:
-    queue = CommitQueue(table, threads=1, max_pending=2)
+    queue = CommitQueue(table, max_pending=2)
     queue.start()
     gate = threading.Event()
 

@@ -13,11 +13,10 @@ group hears `Unavailable` and nothing of the group is kept.
 Units of work must be short (a handful of statements): the ones behind them wait. Long work
 (bulk issues, jobs) keeps its own transaction.
 
-SQLite has one writer at a time, so one thread does it all. On PostgreSQL most of a unit's
-time is round trips to the server; `threads` threads (each with its own connection and its
-own groups) keep several in flight, and row locks keep them apart as they would keep
-separate requests apart. A unit that meets a deadlock is rolled back to its savepoint alone
-and its caller is told to retry.
+One thread, on every backend: two threads committing groups would each hold their group's
+row locks until their commit, and two groups waiting on each other's rows (a claim storm
+on one template does it at once) deadlock. A unit that meets a lock conflict with another
+process is rolled back to its savepoint alone and its caller is told to retry.
 """
 
 from __future__ import annotations
@@ -54,35 +53,32 @@ class _Job(Generic[T]):
 class CommitQueue:
     """Runs queued units of work on one thread, up to `max_group` in one transaction."""
 
-    def __init__(self, engine: Engine, *, threads: int = 1, max_pending: int = 5_000,
-                 max_group: int = 256, retry_after: int = 1) -> None:
+    def __init__(self, engine: Engine, *, max_pending: int = 5_000, max_group: int = 256,
+                 retry_after: int = 1) -> None:
         self._engine = engine
-        self._threads_wanted = 1 if engine.dialect.name == "sqlite" else max(1, threads)
         self._max_pending = max_pending
         self._max_group = max_group
         self._retry_after = retry_after
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._pending = 0
         self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
 
     @property
     def pending(self) -> int:
         return self._pending
 
     def start(self) -> None:
-        if not self._threads:
-            self._threads = [threading.Thread(target=self._loop, name=f"datong-commits-{n}",
-                                              daemon=True) for n in range(self._threads_wanted)]
-            for thread in self._threads:
-                thread.start()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="datong-commits",
+                                            daemon=True)
+            self._thread.start()
 
     def stop(self) -> None:
-        for _ in self._threads:
+        if self._thread is not None:
             self._queue.put(None)
-        for thread in self._threads:
-            thread.join(timeout=30)
-        self._threads = []
+            self._thread.join(timeout=30)
+            self._thread = None
 
     async def run(self, work: Work[T]) -> T:
         """Run `work(connection)` in the next group; answer its result once committed, or
@@ -90,7 +86,7 @@ class CommitQueue:
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(work, loop, loop.create_future())
         with self._lock:
-            if not self._threads or self._pending >= self._max_pending:
+            if self._thread is None or self._pending >= self._max_pending:
                 raise Unavailable("the server is overloaded; retry later",
                                   retry_after=self._retry_after, code="overloaded")
             self._pending += 1
@@ -151,7 +147,7 @@ class CommitQueue:
 def _run(conn: Connection, job: _Job[Any]) -> None:
     try:
         job.result = job.work(conn)
-    except OperationalError:  # a deadlock between two groups' locks: nothing of it was kept
+    except OperationalError:  # a deadlock with another process: nothing of it was kept
         logger.warning("a write unit met a lock conflict and was rolled back", exc_info=True)
         job.error = Unavailable("the write met a concurrent one; retry", retry_after=1,
                                 code="busy")
