@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
 
 from datong.errors import Conflict, Unavailable
 from datong.store.commits import CommitQueue
@@ -83,6 +83,28 @@ def test_a_refusal_or_a_bug_rolls_back_only_its_own_unit(queue: CommitQueue,
     assert isinstance(answers[1], Conflict) and answers[1].code == "refused"
     assert isinstance(answers[3], KeyError)
     assert _stored(table) == [1, 3, 5]
+
+
+def test_a_unit_that_only_reads_costs_no_savepoint(queue: CommitQueue, table: Engine) -> None:
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    def read_then_refuse(db: Connection) -> None:
+        db.execute(text("SELECT count(*) FROM queue_test")).scalar()
+        _refuse()
+
+    event.listen(table, "after_cursor_execute", seen)
+    try:
+        answers = asyncio.run(_grouped(queue, [read_then_refuse, _insert(1), read_then_refuse,
+                                               _insert(2, then=_refuse)]))
+    finally:
+        event.remove(table, "after_cursor_execute", seen)
+    assert [type(a).__name__ for a in answers] == ["Conflict", "int", "Conflict", "Conflict"]
+    # a savepoint (opened on the cursor, unseen here) is released only where one was opened
+    assert statements.count("RELEASE") == 2 and statements.count("ROLLBACK") == 1
+    assert _stored(table) == [1]
 
 
 def test_a_failed_commit_loses_the_group_and_every_caller_is_told(queue: CommitQueue,

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 
 from datong.errors import Unavailable
@@ -53,9 +53,11 @@ class _Job(Generic[T]):
 class CommitQueue:
     """Runs queued units of work on one thread, up to `max_group` in one transaction."""
 
-    def __init__(self, engine: Engine, *, max_pending: int = 5_000, max_group: int = 256,
+    def __init__(self, engine: Engine, *, max_pending: int = 5_000, max_group: int = 64,
                  retry_after: int = 1) -> None:
         self._engine = engine
+        if not event.contains(engine, "before_cursor_execute", _open_before_write):
+            event.listen(engine, "before_cursor_execute", _open_before_write)
         self._max_pending = max_pending
         self._max_group = max_group
         self._retry_after = retry_after
@@ -155,13 +157,42 @@ def _run(conn: Connection, job: _Job[Any]) -> None:
         job.error = exc
 
 
+_UNIT = "datong_unit"
+_STATE = "datong_unit_savepoint"
+
+
+class _LazySavepoint:
+    """A unit's savepoint, opened just before its first write: a unit that only reads and
+    then refuses (a claim on a sold-out template, a coupon already used) costs no savepoint
+    round trips."""
+
+    __slots__ = ("watching", "opened")
+
+    def __init__(self) -> None:
+        self.watching = False
+        self.opened = False
+
+
+def _open_before_write(conn: Connection, cursor: Any, statement: str, parameters: Any,
+                       context: Any, executemany: bool) -> None:
+    state = conn.info.get(_STATE)
+    if state is not None and state.watching and not state.opened \
+            and statement.lstrip()[:6].upper() != "SELECT":
+        cursor.execute(f"SAVEPOINT {_UNIT}")
+        state.opened = True
+
+
 def _run_in_savepoint(conn: Connection, job: _Job[Any]) -> None:
-    savepoint = conn.begin_nested()
-    _run(conn, job)
-    if job.error is None:
-        savepoint.commit()
-    else:
-        savepoint.rollback()
+    state = conn.info.setdefault(_STATE, _LazySavepoint())
+    state.watching, state.opened = True, False
+    try:
+        _run(conn, job)
+    finally:
+        state.watching = False
+    if state.opened:
+        if job.error is not None:
+            conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_UNIT}")
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {_UNIT}")
 
 
 def _settle(job: _Job[Any]) -> None:
