@@ -204,7 +204,7 @@ def record_order(*, db: Connection, settings: Settings, hooks: Sequence[EventHoo
         raise Invalid("the order earned nothing (no usable amount)", field="total")
     if int(found.member_id) != member.id:
         raise Conflict(f"order {order_id} earned for another member already",
-                       code="order_taken", field="order_id")
+                       code="order_taken", field="order_id", params={"order_id": order_id})
     after = get_member(db, member.id)
     return {"member_no": member.member_no, "order_id": order_id.strip(),
             "points": int(found.points), "status": found.status,

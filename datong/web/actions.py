@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 
 from datong.errors import DatongError
-from datong.web.errors import error_text
 from datong.web.i18n import Translator
+from datong.web.refusals import explain
 from datong.web.render import language, redirect
 
 
@@ -24,5 +24,5 @@ def act(request: Request, back: str, action: Callable[[Connection], Any],
         with request.app.state.runtime.engine.begin() as db:
             result = action(db)
     except DatongError as exc:
-        return redirect(request, back, flash=("error", error_text(t, exc.code, exc.message)))
+        return redirect(request, back, flash=("error", explain(request, exc)))
     return redirect(request, back, flash=("ok", success(t, result)))

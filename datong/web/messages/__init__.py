@@ -5,9 +5,18 @@ A key appears in exactly one area; `MESSAGES` is their union.
 
 from __future__ import annotations
 
-from datong.web.messages import admin, counter, customers, errors, offers, overview, shell
+from datong.web.messages import (
+    admin,
+    counter,
+    customers,
+    errors,
+    offers,
+    overview,
+    refusals,
+    shell,
+)
 
-_AREAS = (shell, errors, overview, customers, counter, admin, offers)
+_AREAS = (shell, errors, refusals, overview, customers, counter, admin, offers)
 
 
 def _union() -> dict[str, dict[str, str]]:

@@ -82,7 +82,8 @@ def post_issue(request: Request, user: PostAdmin, template_id: int,
 
     def action(db: Connection) -> dict[str, Any]:
         if not wanted:
-            raise Invalid("list the persons, one a line (123 or phone:138…)", field="persons")
+            raise Invalid("list the persons, one a line (123 or phone:138…)", field="persons",
+                          code="no_persons")
         return issuing.issue_bulk(db=db, ctx=OffersContext.build(runtime.settings,
                                                                  runtime.outbox),
                                   principal=user.principal, template_id=template_id,
@@ -117,7 +118,7 @@ def _moment(text: str, field: str, zone: Any) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise Invalid(f"{text!r} is not a date and time like 2026-12-05T14:00",
-                      field=field) from None
+                      field=field, code="bad_datetime") from None
     return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
@@ -128,7 +129,8 @@ def post_slot(request: Request, user: PostAdmin, experience_id: int, starts: Tex
 
     def action(db: Connection) -> list[dict[str, Any]]:
         if not capacity.strip().isdigit():
-            raise Invalid("capacity must be a whole number", field="capacity")
+            raise Invalid("capacity must be a whole number", field="capacity",
+                          code="bad_capacity")
         return reservations.add_slots(db=db, principal=user.principal,
                                       experience_id=experience_id, slots=[(
                                           _moment(starts, "starts", zone),

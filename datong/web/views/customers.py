@@ -129,7 +129,7 @@ def post_unmerge(request: Request, user: PostAdmin, person_id: int,
 
     def action(db: Connection) -> dict[str, Any]:
         if edge_id and not edge_id.isdigit():
-            raise Invalid("edge_id must be a number", field="edge_id")
+            raise Invalid("edge_id must be a number", field="edge_id", code="bad_edge")
         return identity.unmerge(
             db=db, person_id=person_id, edge_id=int(edge_id) if edge_id else None,
             identifier=identifier or None, rules=runtime.settings.rules,
@@ -148,7 +148,8 @@ def post_unmerge(request: Request, user: PostAdmin, person_id: int,
 def suggestion_queue(request: Request, user: AdminOnly, status: str = "pending",
                      cursor: int | None = None) -> HTMLResponse:
     if status not in STATUSES:
-        raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status",
+                      code="bad_status")
     with _read(request) as db, db.begin():
         rows, next_cursor = suggestions.list_suggestions(db=db, status=status, cursor=cursor,
                                                          limit=SUGGESTIONS_PAGE)
