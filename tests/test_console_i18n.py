@@ -36,6 +36,12 @@ DYNAMIC = {
     "interest.": ("viewed", "carted", "bought"),
     "coupon.": ("issued", "redeemed", "expired"),
     "booking.": ("booked", "cancelled", "checked_in", "no_show"),
+    "tplstatus.": ("active", "paused", "ended"),
+    "entry.": ("earn", "release", "bonus", "redeem", "expire", "reverse", "repay", "adjust",
+               "merge", "split"),
+    "cause.": ("order", "refund", "payment", "coupon", "expiry", "birthday", "debt", "merge",
+               "split", "split_settlement", "admin"),
+    "statement.note_": ("debt", "pending"),
 }
 
 
@@ -93,6 +99,36 @@ def test_every_error_code_raised_has_a_message_in_both_languages() -> None:
     assert not missing, f"error codes without a console message: {missing}"
     for status in ("expired", "captured", "released"):  # raised as f"hold_{status}"
         assert f"error.hold_{status}" in MESSAGES
+
+
+def _ledger_words() -> tuple[set[str], set[str]]:
+    """The entry kinds and cause types the loyalty code writes (`Cause("order", …)`,
+    `book.credit(member, points, "earn", …)`, `cause_type="coupon"`)."""
+    kinds: set[str] = set()
+    causes: set[str] = set()
+    for path in (PACKAGE / "loyalty").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+            if name == "Cause" and args and isinstance(args[0], str):
+                causes.add(args[0])
+            # entry(member, account, kind, …) and credit/debit(member, points, kind, …)
+            if name in ("entry", "credit", "debit") and len(args) > 2 and isinstance(args[2],
+                                                                                   str):
+                kinds.add(args[2])
+    for path in PACKAGE.rglob("*.py"):
+        causes |= set(re.findall(r'cause_type="(\w+)"', path.read_text(encoding="utf-8")))
+    return kinds, causes
+
+
+def test_every_ledger_kind_and_cause_is_worded() -> None:
+    kinds, causes = _ledger_words()
+    assert {"earn", "redeem", "expire", "reverse", "adjust", "merge", "split"} <= kinds
+    assert {"order", "refund", "payment", "coupon", "admin"} <= causes
+    assert {f"entry.{k}" for k in kinds} <= MESSAGES.keys(), kinds
+    assert {f"cause.{c}" for c in causes} <= MESSAGES.keys(), causes
 
 
 def test_every_message_has_both_languages() -> None:

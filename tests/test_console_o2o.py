@@ -55,6 +55,7 @@ def test_counter_actions_answer_success_or_the_reason(client: TestClient, engine
     html = client.get(page).text
     member_no = re.search(r'id="member-no">(M\d+)<', html)
     assert member_no
+    assert 'id="tier">普通<' in html  # the program's name of the tier, not its code
 
     check = post_form(client, page, "/console/counter/coupon/check", q="13955550000",
                       code=code, amount="399", order_id="SH01-1", store="SH01")
@@ -102,6 +103,15 @@ def test_counter_actions_answer_success_or_the_reason(client: TestClient, engine
     assert person
     html = client.get(f"/console/customers/{person.group(1)}").text
     assert member_no.group(1) in html and 'id="statement"' in html
+    assert 'id="tier">普通<' in html
+    entries = html.split('id="statement"', 1)[1].split("</table>", 1)[0]
+    assert '<tr data-kind="earn"><td>' in entries and "<td>获得</td>" in entries
+    assert "订单 SH01-1" in entries and "积分抵现" not in entries  # the payment was refused
+    assert ">earn<" not in entries and "order SH01-1" not in entries
+    assert re.search(r"有 \d+ 积分待生效，订单退货期结束后即可使用", html)  # the notice
+    english = client.get(f"/console/customers/{person.group(1)}?lang=en").text
+    assert "<td>earned</td>" in english and "order SH01-1" in english
+    client.get("/console/customers?lang=zh-CN")
     coupons = html.split('id="coupons"', 1)[1].split("</section>", 1)[0]
     assert "已核销 (1)" in coupons and "未使用 (1)" in coupons and "门店核销 SH01" in coupons
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from datong.errors import DatongError, NotFound
 from datong.loyalty import service as loyalty
+from datong.loyalty.program import load_program
 from datong.offers import reservations
 from datong.offers.context import OffersContext
 from datong.offers.coupons import person_coupons
@@ -45,7 +46,8 @@ def _o2o(db: Connection, settings: Any, person: int) -> dict[str, Any]:
               c["status"] == "issued"]
     booked = [r for r in reservations.person_reservations(db=db, ctx=ctx, person_id=person)
               if r["status"] in UPCOMING]
-    return {"member": member, "coupons": wallet[:10], "reservations": booked[:5]}
+    return {"member": member, "coupons": wallet[:10], "reservations": booked[:5],
+            "tier_name": load_program(db).tier(member.tier).name if member else None}
 
 
 def _customer(db: Connection, rules: Any, person: int, user: ConsoleUser) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from datong.identity.suggestions import service as suggestions
 from datong.identity.suggestions.records import person_traits
 from datong.identity.suggestions.tables import STATUSES
 from datong.loyalty import service as loyalty
+from datong.loyalty.program import load_program
 from datong.loyalty.statement import statement
 from datong.offers import reservations
 from datong.offers.context import OffersContext
@@ -78,6 +79,7 @@ def _o2o(db: Connection, settings: Any, person: int) -> dict[str, Any]:
         by_status.setdefault(coupon["status"], []).append(coupon)
     return {
         "member": member,
+        "tier_name": load_program(db).tier(member.tier).name if member else None,
         "points": statement(db=db, member=member, limit=STATEMENT_PAGE) if member else None,
         "coupons": by_status,
         "bookings": reservations.person_reservations(db=db, ctx=ctx, person_id=person),
