@@ -20,7 +20,9 @@ from datong.loyalty.ledger import Cause
 from datong.loyalty.members import (
     Member,
     get_member,
+    looks_like_member_key,
     member_by_phone,
+    member_numbers,
     member_of_person,
     resolve_member,
     store_code_of,
@@ -35,8 +37,8 @@ from datong.store.types import utcnow
 DEFAULT_TIMEZONE = str(Settings.model_fields["timezone"].default)
 
 __all__ = ["Enrolment", "Member", "adjust_points", "enrol", "enrol_link", "get_member",
-           "member_code", "member_for_person", "record_order", "redeem_points", "settle_hold",
-           "spend_points"]
+           "looks_like_member_key", "member_code", "member_for_person", "member_numbers",
+           "record_order", "redeem_points", "settle_hold", "spend_points"]
 
 
 def member_for_person(*, db: Connection, person_id: int) -> Member | None:

@@ -16,13 +16,23 @@ from datong.web.refusals import explain
 from datong.web.render import language, redirect
 
 
-def act(request: Request, back: str, action: Callable[[Connection], Any],
+def run(request: Request, back: str, action: Callable[[], Any],
         success: Callable[[Translator, Any], str]) -> RedirectResponse:
-    """Run `action` (rolled back when it raises a typed error), then go back to `back`."""
+    """Run `action` (which opens whatever transactions it needs), then go back to `back`."""
     t = Translator(language(request))
     try:
-        with request.app.state.runtime.engine.begin() as db:
-            result = action(db)
+        result = action()
     except DatongError as exc:
         return redirect(request, back, flash=("error", explain(request, exc)))
     return redirect(request, back, flash=("ok", success(t, result)))
+
+
+def act(request: Request, back: str, action: Callable[[Connection], Any],
+        success: Callable[[Translator, Any], str]) -> RedirectResponse:
+    """Run `action` in one transaction (rolled back when it raises a typed error), then go
+    back to `back`."""
+    def in_transaction() -> Any:
+        with request.app.state.runtime.engine.begin() as db:
+            return action(db)
+
+    return run(request, back, in_transaction, success)
