@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from datong.errors import Conflict, Invalid
+from datong.web.coupon_form import CHANNELS, KINDS
 from datong.web.i18n import LANGUAGES, MISSING, Translator, pick_language
 from datong.web.messages import MESSAGES
 from datong.web.refusals import error_text
@@ -42,6 +43,11 @@ DYNAMIC = {
     "cause.": ("order", "refund", "payment", "coupon", "expiry", "birthday", "debt", "merge",
                "split", "split_settlement", "admin"),
     "statement.note_": ("debt", "pending"),
+    "tplform.kind_": KINDS,
+    "tplform.channels_": CHANNELS,
+    "tplform.": ("err_required", "err_amount", "err_whole", "err_limit", "err_percent",
+                 "err_days", "err_date", "err_dates_order", "err_tier_off", "err_tiers_none",
+                 "err_above_min_spend", "err_choice", "err_terms"),
 }
 
 

@@ -96,16 +96,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{issued} issued, {refused} refused.",
     },
     "admin.new_template": {"zh-CN": "新建优惠券模板", "en": "New coupon template"},
-    "admin.terms_json": {"zh-CN": "券规则（JSON）", "en": "Terms (JSON)"},
-    "admin.terms_help": {
-        "zh-CN": (
-            "kind：amount_off、percent_off、threshold、free_gift、points；金额单位为分；channels"
-            "：online、offline、both。"
-        ),
-        "en": (
-            "kind: amount_off, percent_off, threshold, free_gift, points; amounts in fen; channel"
-            "s: online, offline, both."
-        ),
+    "admin.template_saved": {
+        "zh-CN": "模板“{name}”已保存（{status}）。",
+        "en": "Template “{name}” saved ({status}).",
     },
     "admin.template_created": {
         "zh-CN": "模板“{name}”已创建（#{id}）。",

@@ -135,6 +135,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "“{phone}”不是可用的手机号，请核对。",
         "en": "“{phone}” is not a usable mobile number; please check it.",
     },
+    "error.bad_stock": {
+        "zh-CN": "库存须为正整数（不填为不限）。",
+        "en": "The stock must be a whole number above 0 (empty: unlimited).",
+    },
+    "error.bad_limit": {
+        "zh-CN": "每人限领须为 1 到 1000 之间的整数。",
+        "en": "The per-person limit must be a whole number from 1 to 1000.",
+    },
+    "error.stock_below_issued": {
+        "zh-CN": "库存不能低于已发放的数量。",
+        "en": "The stock cannot go below what was issued.",
+    },
+    "errdetail.stock_below_issued": {
+        "zh-CN": "已发放 {issued} 张。",
+        "en": "{issued} have been issued.",
+    },
     "error.bad_role": {"zh-CN": "没有这种角色。", "en": "There is no such role."},
     # Field names, for "please check: …" when an error names no more than its field.
     "field.phone": {"zh-CN": "手机号", "en": "phone"},

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -25,6 +24,7 @@ from datong.offers.context import OffersContext
 from datong.store.types import utcnow
 from datong.stores.service import get_store
 from datong.web.actions import act
+from datong.web.coupon_form import FieldError, yuan_to_fen
 from datong.web.deps import PostCounter
 from datong.web.refusals import explain
 from datong.web.render import money, render
@@ -37,14 +37,10 @@ Text = Annotated[str, Form(max_length=200)]
 def fen(text: str, field: str = "amount") -> int:
     """¥ as typed (`129`, `129.9`, `1,299.00`) → integer fen; never a float."""
     try:
-        value = Decimal(text.replace(",", "").replace("¥", "").strip())
-    except InvalidOperation:
-        raise Invalid(f"{text!r} is not an amount in yuan", field=field,
-                      code="bad_amount") from None
-    if value <= 0 or value != value.quantize(Decimal("0.01")) or value > 10_000_000:
-        raise Invalid("the amount must be above 0 with at most two decimals", field=field,
-                      code="bad_amount")
-    return int(value * 100)
+        return yuan_to_fen(text)
+    except FieldError:
+        raise Invalid(f"{text!r} is not an amount in yuan above 0 with at most two decimals",
+                      field=field, code="bad_amount") from None
 
 
 def _back(q: str, **extra: str) -> str:
