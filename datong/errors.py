@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+Param = str | int
+
 
 class DatongError(Exception):
-    """Root of every error datong raises on purpose."""
+    """Root of every error datong raises on purpose.
+
+    `params` carry the specifics of the message as data (amounts in fen, UTC times as ISO
+    text, store codes), so a reader in another language gets them too: the console renders
+    `error.<code>` with them.
+    """
 
     status = 500
     code = "internal"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 params: Mapping[str, Param] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.params: dict[str, Param] = dict(params or {})
         if code is not None:
             self.code = code
 
@@ -20,6 +31,8 @@ class DatongError(Exception):
         body: dict[str, object] = {"code": self.code, "message": self.message}
         if self.field is not None:
             body["field"] = self.field
+        if self.params:
+            body["params"] = self.params
         return body
 
 

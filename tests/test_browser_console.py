@@ -70,11 +70,15 @@ def test_marketer_sees_overview_and_a_customer_360_with_both_channels(
     expect(page.locator("#kpi-active")).to_have_text("3")
     expect(page.locator('tr[data-mix="both"] td.num').first).to_have_text("1")
     expect(page.locator("#kpi-rev-offline")).to_have_text("¥598.00")
+    assert page.evaluate(INPUTS_WITHOUT_LABEL) == []
     screenshot(page, "overview")
 
     page.get_by_role("link", name="客户", exact=True).click()
     page.get_by_label("手机号、会员号、邮箱或姓名").fill("138 1234 5678")
     page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(INPUTS_WITHOUT_LABEL) == []
+    screenshot(page, "customers")
     page.locator("#results a").first.click()
     expect(page.locator("h1")).to_contain_text("王小明")
     timeline = page.locator("#timeline")
@@ -131,11 +135,10 @@ def test_clerk_uses_the_counter_on_a_phone_with_the_keyboard(
     assert box is not None and box["height"] >= 44 and box["width"] >= 300  # thumb-sized
     screenshot(page, "counter")
 
-    # Tab order reaches the field and the button without a mouse.
+    # With the keyboard alone, Tab walks the counter's controls top to bottom.
+    assert _tab_order(page, "#lookup") == _counter_controls(page)
     page.goto(f"{world.url}/console/counter")
-    page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent || document.activeElement.id")
-    assert focused
+    expect(lookup).to_be_focused()
     page.get_by_label("手机号或会员码").fill("13999999999")
     page.get_by_label("手机号或会员码").press("Enter")
     expect(page.locator("#not-found")).to_contain_text("没有找到")
@@ -146,6 +149,39 @@ def test_clerk_uses_the_counter_on_a_phone_with_the_keyboard(
     nav = page.get_by_role("navigation", name="主导航")
     expect(nav.get_by_role("link")).to_have_count(1)
     context.close()
+
+
+FOCUSED = """() => { const e = document.activeElement;
+  if (e.hasAttribute('data-scan-start')) return 'scan:' + e.getAttribute('aria-controls');
+  if (e.tagName === 'BUTTON') return 'button:' + e.textContent.trim();
+  return e.id || e.tagName; }"""
+
+
+def _tab_order(page: Any, start: str, steps: int = 20) -> list[str]:
+    """What gets the focus from `start` on, Tab after Tab, until focus leaves <main>."""
+    page.locator(start).focus()
+    seen = [page.evaluate(FOCUSED)]
+    for _ in range(steps):
+        page.keyboard.press("Tab")
+        if not page.evaluate("document.activeElement.closest('main') !== null"):
+            break
+        seen.append(page.evaluate(FOCUSED))
+    return seen
+
+
+def _counter_controls(page: Any) -> list[str]:
+    """The counter's controls for a customer who is not a member yet, in reading order; the
+    camera buttons are there where the browser can scan (counter.js shows them)."""
+    scans = page.locator("[data-scan-for]:not([hidden])").count()
+    assert scans in (0, 3)
+
+    def scan(target: str) -> list[str]:
+        return [f"scan:{target}-video"] if scans else []
+
+    return ["lookup", *scan("lookup"), "button:查找", "enrol-phone", "enrol-name",
+            "button:注册为会员", "coupon-code", *scan("coupon-code"), "coupon-amount",
+            "coupon-order", "button:查看优惠", "booking-code", *scan("booking-code"),
+            "button:签到"]
 
 
 def test_admin_pages_render_in_the_browser(world: World, browser: Any) -> None:
@@ -179,4 +215,54 @@ def test_admin_pages_render_in_the_browser(world: World, browser: Any) -> None:
         '{"type": "track", "userId": "u-9", "event": "Product Viewed"}')
     page.get_by_role("button", name="重放").click()
     expect(page.locator("[role=status]")).to_contain_text("已重放")
+    context.close()
+
+
+def test_admin_makes_a_coupon_template_with_the_form(world: World, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, world.url, world.staff.admin, PASSWORD)
+    page.goto(f"{world.url}/console/admin/coupons")
+    form = page.locator("#new-template")
+    # The kind decides which fields show (coupon_form.js); every visible input is labelled.
+    expect(page.get_by_label("减免金额（元）")).to_be_visible()
+    expect(page.get_by_label("第 1 档：满（元）")).to_be_hidden()
+    page.get_by_label("券类型").select_option("threshold")
+    expect(page.get_by_label("减免金额（元）")).to_be_hidden()
+    expect(page.get_by_label("第 1 档：满（元）")).to_be_visible()
+    assert page.evaluate(INPUTS_WITHOUT_LABEL) == []
+
+    page.get_by_label("券名称").fill("双12 满减")
+    page.get_by_label("第 1 档：满（元）").fill("300")
+    page.get_by_label("第 1 档：减（元）").fill("300")  # not below the spend: refused
+    page.get_by_label("使用渠道").select_option("offline")
+    page.get_by_label("可用门店（不选即全部门店；可多选）").select_option(["SH01"])
+    form.get_by_role("button", name="创建").click()
+    expect(page.locator("#err-tier_0")).to_have_text("这一档的减免金额必须低于门槛金额。")
+    expect(page.get_by_label("第 1 档：减（元）")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("券名称")).to_have_value("双12 满减")  # what was typed is kept
+    expect(page.get_by_label("第 1 档：满（元）")).to_be_visible()  # the kind too
+    screenshot(page, "admin-coupon-form-error")
+
+    page.get_by_label("第 1 档：减（元）").fill("30")
+    page.get_by_label("第 2 档：满（元）").fill("500")
+    page.get_by_label("第 2 档：减（元）").fill("60")
+    page.get_by_label("库存（张，不填为不限）").fill("200")
+    page.locator("#new-template").get_by_role("button", name="创建").click()
+    expect(page.locator("[role=status]")).to_contain_text("模板“双12 满减”已创建")
+    row = page.locator("tr[data-template]").first
+    expect(row).to_contain_text("满减（分档）")
+    expect(row.locator("[data-stock]")).to_have_text("0 / 200")
+    expect(row.locator("[data-status]")).to_have_text("进行中")
+
+    page.locator(".edit-template select[name=status]").first.select_option("paused")
+    page.locator(".edit-template input[name=stock]").first.fill("150")
+    page.locator(".edit-template").first.get_by_role("button", name="保存修改").click()
+    expect(page.locator("[role=status]")).to_have_text("模板“双12 满减”已保存（已暂停）。")
+    expect(row.locator("[data-status]")).to_have_text("已暂停")
+    expect(row.locator("[data-stock]")).to_have_text("0 / 150")
+    screenshot(page, "admin-coupons-form")
+    assert errors == []
     context.close()

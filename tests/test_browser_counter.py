@@ -86,5 +86,6 @@ def test_clerk_enrols_redeems_an_online_coupon_adds_points_only_for_own_store(
     page.locator("#order-amount").fill("100")
     page.get_by_role("button", name="记录订单并积分").click()
     expect(page.locator("[role=alert]")).to_contain_text("导购只能为本店操作")
-    page.locator('form[action="/console/counter/enrol"]').count()  # no enrol form any more
+    expect(page.locator("#member-no")).to_have_text(member_no)  # still the member's page
+    expect(page.locator('form[action="/console/counter/enrol"]')).to_have_count(0)
     context.close()

@@ -48,13 +48,14 @@ def test_counter_actions_answer_success_or_the_reason(client: TestClient, engine
     assert "注册成功，会员号 M" in _flash(client, r)
     again = post_form(client, page, "/console/counter/enrol", phone="13955550000", store="SH01")
     said = _flash(client, again)
-    assert "该顾客已是会员" in said and "SH01" in said
+    assert "该顾客已是会员" in said and "在门店 SH01入会" in said and "enrolled" not in said
     elsewhere = post_form(client, page, "/console/counter/enrol", phone="13700001234",
                           store="BJ01")
     assert "导购只能为本店操作" in _flash(client, elsewhere)
     html = client.get(page).text
     member_no = re.search(r'id="member-no">(M\d+)<', html)
     assert member_no
+    assert 'id="tier">普通<' in html  # the program's name of the tier, not its code
 
     check = post_form(client, page, "/console/counter/coupon/check", q="13955550000",
                       code=code, amount="399", order_id="SH01-1", store="SH01")
@@ -64,9 +65,10 @@ def test_counter_actions_answer_success_or_the_reason(client: TestClient, engine
     small = post_form(client, page, "/console/counter/coupon/check", code=code, amount="99",
                       store="SH01")
     assert 'id="coupon-refused"' in small.text and "确认核销" not in small.text
+    assert "订单金额未达到使用门槛。 需满 ¥300.00，本单 ¥99.00。" in small.text
     wrong = post_form(client, page, "/console/counter/coupon/check", code=only_b,
                       amount="399", store="SH01")
-    assert 'id="coupon-refused"' in wrong.text
+    assert "这张券不能在本店使用。 仅限门店 BJ01 使用。" in wrong.text
     forged = post_form(client, page, "/console/counter/coupon/check",
                        code="DTC.AAAAAAAAAAAAAA.beef", amount="399", store="SH01")
     assert "二维码无效或被篡改" in forged.text
@@ -84,10 +86,15 @@ def test_counter_actions_answer_success_or_the_reason(client: TestClient, engine
     assert "积分 +0" in _flash(client, twice)  # one earning per order
     r = post_form(client, page, "/console/counter/order", member_no=member_no.group(1),
                   order_id="x", amount="12.345", store="SH01")
-    assert "at most two decimals" in _flash(client, r)
+    assert "金额格式不对" in _flash(client, r)
     r = post_form(client, page, "/console/counter/points/pay", member_no=member_no.group(1),
                   order_id="SH01-2", points="999999", store="SH01")
-    assert "积分不足" in _flash(client, r)
+    said = _flash(client, r)
+    assert "积分不足。" in said and "本次需要 999999 分" in said
+    again = post_form(client, page, "/console/counter/coupon/check?lang=en", code=code,
+                      amount="399", store="SH01")
+    assert "This coupon has been redeemed already. Redeemed " in again.text
+    assert "(store SH01)" in again.text
 
     client.cookies.clear()
     sign_in(client, staff.marketer)
@@ -96,6 +103,15 @@ def test_counter_actions_answer_success_or_the_reason(client: TestClient, engine
     assert person
     html = client.get(f"/console/customers/{person.group(1)}").text
     assert member_no.group(1) in html and 'id="statement"' in html
+    assert 'id="tier">普通<' in html
+    entries = html.split('id="statement"', 1)[1].split("</table>", 1)[0]
+    assert '<tr data-kind="earn"><td>' in entries and "<td>获得</td>" in entries
+    assert "订单 SH01-1" in entries and "积分抵现" not in entries  # the payment was refused
+    assert ">earn<" not in entries and "order SH01-1" not in entries
+    assert re.search(r"有 \d+ 积分待生效，订单退货期结束后即可使用", html)  # the notice
+    english = client.get(f"/console/customers/{person.group(1)}?lang=en").text
+    assert "<td>earned</td>" in english and "order SH01-1" in english
+    client.get("/console/customers?lang=zh-CN")
     coupons = html.split('id="coupons"', 1)[1].split("</section>", 1)[0]
     assert "已核销 (1)" in coupons and "未使用 (1)" in coupons and "门店核销 SH01" in coupons
 
@@ -121,10 +137,12 @@ def test_admin_pages_for_program_templates_and_slots(client: TestClient, engine:
     assert 'id="tiers"' in program and "<textarea" in program
     r = post_form(client, "/console/admin/loyalty", "/console/admin/loyalty",
                   toml="[[tiers]]\ncode = 'Bad Code'")
-    assert "输入有误" in _flash(client, r) or "操作未能完成" in _flash(client, r)
+    said = _flash(client, r)
+    assert said.startswith("输入有误") and "tiers.0.code" in said
     r = post_form(client, "/console/admin/coupons", "/console/admin/coupons",
-                  terms='{"name": "满200减20", "kind": "amount_off", "amount_off": 2000, '
-                        '"min_spend": 20000, "valid_days": 7, "stock": 2}')
+                  name="满200减20", kind="amount_off", amount_off="20", min_spend="200",
+                  validity="days", valid_days="7", stock="2", per_person_limit="1",
+                  channels="both")
     assert "模板“满200减20”已创建" in _flash(client, r)
     template = re.search(r'action="/console/admin/coupons/(\d+)/issue"',
                          client.get("/console/admin/coupons").text)
@@ -136,8 +154,8 @@ def test_admin_pages_for_program_templates_and_slots(client: TestClient, engine:
     listing = client.get("/console/admin/coupons").text
     assert "1 / 2" in listing
     r = post_form(client, "/console/admin/coupons", "/console/admin/coupons",
-                  terms='{"name": "x", "kind": "amount_off"}')
-    assert "输入有误" in _flash(client, r)
+                  name="x", kind="amount_off")
+    assert r.status_code == 400 and 'id="err-amount_off">请填写此项。<' in r.text
     r = post_form(client, "/console/admin/reservations", "/console/admin/reservations",
                   store="SH01", name="肌肤测试", description="20 分钟")
     assert "体验“肌肤测试”已创建" in _flash(client, r)

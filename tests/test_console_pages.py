@@ -199,7 +199,7 @@ def test_admin_pages_create_sources_tokens_stores_staff(
     assert api.status_code == 403  # a clerk token: its role holds
     r = post_form(client, "/console/admin/tokens", "/console/admin/tokens",
                   name="no-store", role="clerk", store="")
-    assert r.status_code == 400 and "must be bound to a store" in r.text
+    assert r.status_code == 400 and "导购和店长必须选择所属门店" in r.text
     r = post_form(client, "/console/admin/tokens", "/console/admin/tokens/revoke",
                   name="pos-sh01")
     assert "已吊销" in client.get(r.headers["location"]).text
@@ -219,7 +219,7 @@ def test_admin_pages_create_sources_tokens_stores_staff(
     assert "员工账号 gz-clerk1 已创建" in client.get(r.headers["location"]).text
     r = post_form(client, "/console/admin/staff", "/console/admin/staff", username="short",
                   role="marketer", password="short")
-    assert "at least 8 characters" in client.get(r.headers["location"]).text
+    assert "密码太短。 至少需要 8 个字符。" in client.get(r.headers["location"]).text
     fresh = TestClient(client.app)
     assert sign_in(fresh, "gz-clerk1", "long-enough-1").headers["location"] == (
         "/console/counter")

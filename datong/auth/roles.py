@@ -22,15 +22,18 @@ def parse_role(value: str) -> Role:
         return Role(value)
     except ValueError:
         names = ", ".join(r.value for r in Role)
-        raise Invalid(f"role must be one of {names}, not {value!r}", field="role") from None
+        raise Invalid(f"role must be one of {names}, not {value!r}", field="role",
+                      code="bad_role") from None
 
 
 def check_store_binding(role: Role, store_id: int | None) -> None:
     """Clerks and store managers act for exactly one store; others for none in particular."""
     if role in STORE_BOUND and store_id is None:
-        raise Invalid(f"a {role.value} must be bound to a store", field="store")
+        raise Invalid(f"a {role.value} must be bound to a store", field="store",
+                      code="store_required")
     if role not in STORE_BOUND and store_id is not None:
-        raise Invalid(f"a {role.value} is not bound to a store", field="store")
+        raise Invalid(f"a {role.value} is not bound to a store", field="store",
+                      code="store_not_for_role")
 
 
 def require_role(actual: Role, *allowed: Role) -> None:

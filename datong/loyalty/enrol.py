@@ -73,7 +73,8 @@ def enrol(*, db: Connection, data: Enrolment, rules: Rules, program: Program, se
     store_id, clerk, channel = _where(db, data, secret, now, principal)
     phone = rules.normalise("phone", data.phone)
     if phone is None:
-        raise Invalid(f"{data.phone!r} is not a usable mobile number", field="phone")
+        raise Invalid(f"{data.phone!r} is not a usable mobile number", field="phone",
+                      code="bad_phone", params={"phone": data.phone})
     _refuse_existing(db, member_by_phone(db, phone), f"the phone {phone}")
     store_code = store_code_of(db, store_id)
     _identify(db, phone, data.name, channel, store_code, clerk, now, hooks)
@@ -129,7 +130,9 @@ def _refuse_existing(db: Connection, existing: Member | None, who: str) -> None:
     raise Conflict(
         f"{who} is already member {existing.member_no} (enrolled "
         f"{existing.enrolled_at.date().isoformat()}{at}, tier {existing.tier})",
-        code="already_a_member", field="phone")
+        code="already_a_member", field="phone", params={
+            "member_no": existing.member_no, "store": where or "",
+            "channel": existing.channel, "enrolled_at": existing.enrolled_at.isoformat()})
 
 
 def system_source_id(db: Connection) -> int:

@@ -174,7 +174,8 @@ class Book:
         if member.spendable < points:
             raise Conflict(
                 f"member {member.member_no} has {member.spendable} spendable points, "
-                f"not {points}", code="insufficient_points")
+                f"not {points}", code="insufficient_points",
+                params={"spendable": member.spendable, "wanted": points})
         self.consume(member.id, points)
         return self.entry(member, "available", kind, -points, cause, key=key, origin=origin)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -82,6 +83,26 @@ def member_by_no(db: Connection, member_no: str) -> Member | None:
     row = db.execute(select(members).where(members.c.member_no == member_no.strip().upper())
                      ).mappings().first()
     return None if row is None else _followed(db, row)
+
+
+# A datong member number as printed on cards: M + the id in 8 or more digits + a check digit.
+MEMBER_NO = re.compile(r"[Mm]\d{9,16}")
+
+
+def looks_like_member_key(text: str) -> bool:
+    """A member number (any case) or a rotating member code, as a search box may get them."""
+    text = text.strip()
+    return bool(MEMBER_NO.fullmatch(text)) or looks_like_member_code(text)
+
+
+def member_numbers(db: Connection, person_ids: Iterable[int]) -> dict[int, str]:
+    """The member number of each person who is an active member."""
+    found: dict[int, str] = {}
+    for part in chunks(sorted(set(person_ids))):
+        found.update((int(r.person_id), str(r.member_no)) for r in db.execute(
+            select(members.c.person_id, members.c.member_no).where(
+                members.c.person_id.in_(part), members.c.status == "active")))
+    return found
 
 
 def member_by_phone(db: Connection, phone: str) -> Member | None:

@@ -97,7 +97,7 @@ class Spender:
         member = book.members[member_id]
         if member.status != "active":
             raise Conflict(f"member {member.member_no} was merged into another member",
-                           code="member_merged")
+                           code="member_merged", params={"member_no": member.member_no})
         settle_member(book, member_id, self.program, self.tz)
         book.flush()  # whatever follows (a replayed answer, a refusal) keeps this consistent
         return book, member
@@ -134,7 +134,8 @@ class Spender:
             return answer
         if member.spendable < points:
             raise Conflict(f"member {member.member_no} has {member.spendable} spendable "
-                           f"points, not {points}", code="insufficient_points")
+                           f"points, not {points}", code="insufficient_points",
+                           params={"spendable": member.spendable, "wanted": points})
         member.held += points
         member.dirty = True
         expires = self.now + timedelta(seconds=seconds or self.program.hold_timeout_seconds)

@@ -20,7 +20,9 @@ from datong.loyalty.ledger import Cause
 from datong.loyalty.members import (
     Member,
     get_member,
+    looks_like_member_key,
     member_by_phone,
+    member_numbers,
     member_of_person,
     resolve_member,
     store_code_of,
@@ -35,8 +37,8 @@ from datong.store.types import utcnow
 DEFAULT_TIMEZONE = str(Settings.model_fields["timezone"].default)
 
 __all__ = ["Enrolment", "Member", "adjust_points", "enrol", "enrol_link", "get_member",
-           "member_code", "member_for_person", "record_order", "redeem_points", "settle_hold",
-           "spend_points"]
+           "looks_like_member_key", "member_code", "member_for_person", "member_numbers",
+           "record_order", "redeem_points", "settle_hold", "spend_points"]
 
 
 def member_for_person(*, db: Connection, person_id: int) -> Member | None:
@@ -204,7 +206,7 @@ def record_order(*, db: Connection, settings: Settings, hooks: Sequence[EventHoo
         raise Invalid("the order earned nothing (no usable amount)", field="total")
     if int(found.member_id) != member.id:
         raise Conflict(f"order {order_id} earned for another member already",
-                       code="order_taken", field="order_id")
+                       code="order_taken", field="order_id", params={"order_id": order_id})
     after = get_member(db, member.id)
     return {"member_no": member.member_no, "order_id": order_id.strip(),
             "points": int(found.points), "status": found.status,

@@ -30,16 +30,25 @@ def statement(*, db: Connection, member: Member, cursor: str | None = None,
                                         .limit(limit + 1)).mappings()]
     more = len(rows) > limit
     rows = rows[:limit]
-    notes = []
-    if member.debt:
-        notes.append(f"{member.debt} points were reversed by refunds after they had been "
-                     "spent; they are owed and will be repaid from future earnings.")
-    if member.pending:
-        notes.append(f"{member.pending} points are pending until the return window of "
-                     "their orders closes.")
-    return {"member": member.as_dict(), "notes": notes, "data": rows,
+    notices = _notices(member)
+    return {"member": member.as_dict(), "notes": [NOTES[n["code"]].format(**n) for n in notices],
+            "notices": notices, "data": rows,
             "next_cursor": str(rows[-1]["id"]) if more and rows else None,
             "expiring": expiring(db=db, member_id=member.id)}
+
+
+# What a statement says beside its entries: `notices` as codes with their figures (the
+# console words them in the reader's language), `notes` as these English sentences.
+NOTES = {
+    "debt": ("{points} points were reversed by refunds after they had been spent; they are "
+             "owed and will be repaid from future earnings."),
+    "pending": "{points} points are pending until the return window of their orders closes.",
+}
+
+
+def _notices(member: Member) -> list[dict[str, Any]]:
+    found = [("debt", member.debt), ("pending", member.pending)]
+    return [{"code": code, "points": points} for code, points in found if points]
 
 
 def _cursor(text: str | None) -> int | None:

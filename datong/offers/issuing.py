@@ -96,10 +96,10 @@ def check_open(template: Any, terms: Terms, now: datetime) -> None:
     """Refuse at once (before any write) when the template issues nothing now."""
     if template.status != "active":
         raise Conflict(f"coupon template {template.id} is {template.status}",
-                       code="template_inactive")
+                       code="template_inactive", params={"status": str(template.status)})
     if terms.valid_until is not None and terms.valid_until <= now:
         raise Conflict(f"coupon template {template.id} ended on {terms.valid_until:%Y-%m-%d}",
-                       code="template_ended")
+                       code="template_ended", params={"until_at": terms.valid_until.isoformat()})
     if template.stock is not None and template.issued >= template.stock:
         raise Conflict(f"coupon template {template.id} is out of stock", code="out_of_stock")
 
@@ -110,7 +110,8 @@ def _check_tier(db: Connection, ctx: OffersContext, terms: Terms, person_id: int
         if tier not in terms.eligible_tiers:
             held = f"tier {tier}" if tier else "no membership"
             raise Forbidden(f"this coupon is for the tiers {', '.join(terms.eligible_tiers)}; "
-                            f"the person has {held}", code="not_eligible")
+                            f"the person has {held}", code="not_eligible",
+                            params={"tiers": ", ".join(terms.eligible_tiers)})
 
 
 def _take(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime) -> Any:
@@ -118,7 +119,7 @@ def _take(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime
     if not _count_claim(db, template.id, req.person_id, template.per_person_limit):
         raise Conflict(f"the person already holds the most coupons of template "
                        f"{template.id} allowed ({template.per_person_limit})",
-                       code="limit_reached")
+                       code="limit_reached", params={"limit": int(template.per_person_limit)})
     taken = db.execute(_TAKE_STOCK, {"template": template.id})
     if taken.rowcount != 1:
         raise Conflict(f"coupon template {template.id} is out of stock", code="out_of_stock")

@@ -54,34 +54,40 @@ def assess(db: Connection, row: Any, terms: Terms, *, amount: int, channel: str,
            check_order: bool = True) -> None:
     """Raise the first reason this coupon cannot be used on this order, if any."""
     if row.status == "redeemed":
-        raise Conflict(_redeemed_message(db, row), code="already_redeemed")
+        raise _redeemed(db, row)
     if row.status == "expired" or now >= row.valid_until:
         raise Conflict(f"this coupon expired on {row.valid_until:%Y-%m-%d %H:%M} UTC",
-                       code="expired")
+                       code="expired", params={"until_at": row.valid_until.isoformat()})
     if now < row.valid_from:
         raise Conflict(f"this coupon is valid from {row.valid_from:%Y-%m-%d %H:%M} UTC",
-                       code="not_yet_valid")
+                       code="not_yet_valid", params={"from_at": row.valid_from.isoformat()})
     if not allows_channel(terms, channel):
         where = "online" if terms.channels == "online" else "in store"
-        raise Conflict(f"this coupon can only be redeemed {where}", code="wrong_channel")
+        raise Conflict(f"this coupon can only be redeemed {where}", code="wrong_channel",
+                       params={"channel": str(terms.channels)})
     if channel == "offline" and terms.stores and store not in terms.stores:
         raise Conflict(f"this coupon is for the stores {', '.join(terms.stores)} only",
-                       code="store_not_allowed")
+                       code="store_not_allowed", params={"stores": ", ".join(terms.stores)})
     floor = threshold_floor(terms)
     if amount < floor:
         raise Conflict(f"this coupon needs an order of at least ¥{floor / 100:.2f}; this one "
-                       f"is ¥{amount / 100:.2f}", code="below_min_spend")
+                       f"is ¥{amount / 100:.2f}", code="below_min_spend",
+                       params={"min_fen": floor, "amount_fen": amount})
     if order_id is not None and check_order:
         _check_stacking(db, terms, order_id)
 
 
-def _redeemed_message(db: Connection, row: Any) -> str:
+def _redeemed(db: Connection, row: Any) -> Conflict:
     r = db.execute(select(coupon_redemptions).where(
         coupon_redemptions.c.id == row.redemption_id)).first()
     if r is None:
-        return "this coupon has already been redeemed"
-    where = f"in store {store_code(db, r.store_id)}" if r.channel == "offline" else "online"
-    return f"this coupon was already redeemed {where} at {r.redeemed_at:%Y-%m-%d %H:%M:%S} UTC"
+        return Conflict("this coupon has already been redeemed", code="already_redeemed")
+    store = store_code(db, r.store_id) if r.channel == "offline" else None
+    where = f"in store {store}" if store else "online"
+    return Conflict(
+        f"this coupon was already redeemed {where} at {r.redeemed_at:%Y-%m-%d %H:%M:%S} UTC",
+        code="already_redeemed", params={"channel": str(r.channel), "store": store or "",
+                                         "redeemed_at": r.redeemed_at.isoformat()})
 
 
 def _check_stacking(db: Connection, terms: Terms, order_id: str) -> None:

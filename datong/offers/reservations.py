@@ -148,7 +148,8 @@ def book(*, db: Connection, ctx: OffersContext, principal: Principal, slot_id: i
         .values(booked=reservation_slots.c.booked + seats))
     if taken.rowcount != 1:
         left = slot.capacity - _slot(db, slot_id).booked
-        raise Conflict(f"this slot is full ({max(left, 0)} seats left)", code="slot_full")
+        raise Conflict(f"this slot is full ({max(left, 0)} seats left)", code="slot_full",
+                       params={"left": max(left, 0)})
     # The slot row is locked now: a second booking by the same person waits and sees ours.
     if db.execute(select(reservations.c.id).where(
             reservations.c.slot_id == slot_id, reservations.c.person_id == person_id,
@@ -211,7 +212,8 @@ def cancel(*, db: Connection, ctx: OffersContext, principal: Principal, reservat
                                                   reservations.c.status == "booked")
                        .values(status="cancelled", cancelled_at=utcnow()))
     if moved.rowcount != 1:
-        raise Conflict(f"this booking is {row.status}, not booked", code="not_booked")
+        raise Conflict(f"this booking is {row.status}, not booked", code="not_booked",
+                       params={"status": str(row.status)})
     db.execute(update(reservation_slots).where(reservation_slots.c.id == slot.id)
                .values(booked=reservation_slots.c.booked - row.seats))
     row = _reservation(db, reservation_id=row.id)
@@ -232,14 +234,17 @@ def check_in(*, db: Connection, ctx: OffersContext, principal: Principal, store:
             else codes.normalise(code or "", length=CODE_LENGTH, what="booking code"))
     row = _reservation(db, code=text)
     if row.store_id != where:
-        raise Conflict(f"this booking is for store {store_code(db, row.store_id)}",
-                       code="wrong_store")
+        booked_at = store_code(db, row.store_id)
+        raise Conflict(f"this booking is for store {booked_at}", code="wrong_store",
+                       params={"store": booked_at or ""})
     slot = _slot(db, row.slot_id)
     now = now or utcnow()
     early = timedelta(minutes=ctx.settings.reservation_checkin_early_minutes)
     if now < slot.starts_at - early:
+        opens = slot.starts_at - early
         raise Conflict(f"check-in opens {early.seconds // 60} minutes before the slot, at "
-                       f"{slot.starts_at - early:%Y-%m-%d %H:%M} UTC", code="too_early")
+                       f"{opens:%Y-%m-%d %H:%M} UTC", code="too_early",
+                       params={"minutes": early.seconds // 60, "opens_at": opens.isoformat()})
     if now >= slot.ends_at and row.status == "booked":
         raise Conflict("this slot is over", code="slot_over")
     moved = db.execute(update(reservations).where(reservations.c.id == row.id,
@@ -247,7 +252,8 @@ def check_in(*, db: Connection, ctx: OffersContext, principal: Principal, store:
                        .values(status="checked_in", checked_in_at=now,
                                checked_in_by=actor(principal)))
     if moved.rowcount != 1:
-        raise Conflict(f"this booking is {row.status.replace('_', ' ')}", code="not_booked")
+        raise Conflict(f"this booking is {row.status.replace('_', ' ')}", code="not_booked",
+                       params={"status": str(row.status)})
     coupon_id = _checkin_coupon(db, ctx, row, where, actor(principal), now)
     if coupon_id is not None:
         db.execute(update(reservations).where(reservations.c.id == row.id)

@@ -63,7 +63,8 @@ def update_template(*, db: Connection, principal: Principal, template_id: int,
         stock = None if changes.unlimited_stock else changes.stock
         if stock is not None and stock < row.issued:
             raise Invalid(f"stock cannot go below the {row.issued} already issued",
-                          field="stock")
+                          field="stock", code="stock_below_issued",
+                          params={"issued": int(row.issued)})
         values["stock"] = stock
     for name in ("name", "per_person_limit", "status"):
         if getattr(changes, name) is not None:

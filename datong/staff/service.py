@@ -30,9 +30,11 @@ def create_staff(
     parsed = parse_role(role)
     check_store_binding(parsed, store_id)
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"the password needs at least {MIN_PASSWORD} characters", field="password")
+        raise Invalid(f"the password needs at least {MIN_PASSWORD} characters", field="password",
+                      code="password_too_short", params={"min": MIN_PASSWORD})
     if db.execute(select(staff.c.id).where(staff.c.username == username)).first():
-        raise Conflict(f"a staff account {username!r} exists already", field="username")
+        raise Conflict(f"a staff account {username!r} exists already", field="username",
+                       code="username_taken", params={"username": username})
     result = db.execute(
         staff.insert().values(
             username=username,

@@ -11,18 +11,28 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 
 from datong.errors import DatongError
-from datong.web.errors import error_text
 from datong.web.i18n import Translator
+from datong.web.refusals import explain
 from datong.web.render import language, redirect
+
+
+def run(request: Request, back: str, action: Callable[[], Any],
+        success: Callable[[Translator, Any], str]) -> RedirectResponse:
+    """Run `action` (which opens whatever transactions it needs), then go back to `back`."""
+    t = Translator(language(request))
+    try:
+        result = action()
+    except DatongError as exc:
+        return redirect(request, back, flash=("error", explain(request, exc)))
+    return redirect(request, back, flash=("ok", success(t, result)))
 
 
 def act(request: Request, back: str, action: Callable[[Connection], Any],
         success: Callable[[Translator, Any], str]) -> RedirectResponse:
-    """Run `action` (rolled back when it raises a typed error), then go back to `back`."""
-    t = Translator(language(request))
-    try:
+    """Run `action` in one transaction (rolled back when it raises a typed error), then go
+    back to `back`."""
+    def in_transaction() -> Any:
         with request.app.state.runtime.engine.begin() as db:
-            result = action(db)
-    except DatongError as exc:
-        return redirect(request, back, flash=("error", error_text(t, exc.code, exc.message)))
-    return redirect(request, back, flash=("ok", success(t, result)))
+            return action(db)
+
+    return run(request, back, in_transaction, success)

@@ -12,6 +12,7 @@ from datong.web import assets
 from datong.web.render import render
 from datong.web.views import (
     admin,
+    admin_coupons,
     admin_o2o,
     auth,
     counter,
@@ -21,7 +22,8 @@ from datong.web.views import (
 )
 
 router = APIRouter(include_in_schema=False)
-for area in (assets, auth, overview, customers, counter, counter_actions, admin, admin_o2o):
+for area in (assets, auth, overview, customers, counter, counter_actions, admin, admin_o2o,
+             admin_coupons):
     router.include_router(area.router)
 
 

@@ -20,9 +20,8 @@ from datong.stores.service import create_store as add_store
 from datong.stores.service import get_store, list_stores
 from datong.web.actions import act
 from datong.web.deps import AdminOnly, PostAdmin
-from datong.web.errors import error_text
-from datong.web.i18n import Translator
-from datong.web.render import language, render
+from datong.web.refusals import explain
+from datong.web.render import render
 from datong.web.sessions import ConsoleUser
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
@@ -47,13 +46,11 @@ def _page(request: Request, name: str, user: ConsoleUser, **extra: Any) -> HTMLR
 def _create_shown_once(request: Request, name: str, user: ConsoleUser,
                        make: Any) -> HTMLResponse:
     """Secrets are shown on the answer to the form itself, once, never via a redirect."""
-    t = Translator(language(request))
     try:
         with request.app.state.runtime.engine.begin() as db:
             secret = make(db)
     except DatongError as exc:
-        response = _page(request, name, user,
-                         failure=error_text(t, exc.code, exc.message))
+        response = _page(request, name, user, failure=explain(request, exc))
         response.status_code = exc.status
         return response
     return _page(request, name, user, secret=secret)
@@ -72,7 +69,7 @@ def post_source(request: Request, user: PostAdmin, name: Text = "", channel: Tex
     def make(db: Connection) -> str:
         if user_id_type not in rules.by_type:
             raise Invalid(f"user_id_type must be one of {', '.join(rules.by_type)}",
-                          field="user_id_type")
+                          field="user_id_type", code="bad_source_type")
         return create_source(db=db, name=name.strip(), channel=channel,
                              user_id_type=user_id_type)[1]
 

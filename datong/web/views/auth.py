@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from datong.errors import DatongError
 from datong.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, PostSignedIn, session_user
-from datong.web.errors import error_text
 from datong.web.i18n import Translator
+from datong.web.refusals import headline
 from datong.web.render import home_of, language, redirect, render
 from datong.web.security import check_csrf, new_token
 from datong.web.sessions import current_user, sign_in, sign_out
@@ -66,7 +66,7 @@ def login(
     if failure is not None:
         t = Translator(language(request))
         return _login_page(request, next_path=_safe_next(next), username=username,
-                           error=error_text(t, failure.code, ""), status=failure.status)
+                           error=headline(t, failure.code), status=failure.status)
     with runtime.engine.begin() as conn:
         user = current_user(db=conn, token=token)
     assert user is not None

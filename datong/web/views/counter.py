@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from datong.errors import DatongError, NotFound
 from datong.loyalty import service as loyalty
+from datong.loyalty.program import load_program
 from datong.offers import reservations
 from datong.offers.context import OffersContext
 from datong.offers.coupons import person_coupons
@@ -20,6 +21,7 @@ from datong.profiles.interest import online_interest
 from datong.profiles.search import lookup_at_counter, summaries
 from datong.profiles.tables import store_counts
 from datong.web.deps import AtCounter
+from datong.web.refusals import explain
 from datong.web.render import render
 from datong.web.sessions import ConsoleUser
 
@@ -28,14 +30,13 @@ UPCOMING = ("booked",)
 
 
 def _find(db: Connection, settings: Any, text: str) -> int | None:
-    """A phone, a member number, the rotating member code the app shows, or a card number."""
+    """A phone, a member number, the rotating member code the app shows, or a card number.
+    No such member: the identifiers may still know the customer. Anything else (an expired
+    or mistyped member code) is raised, so the clerk sees why."""
     try:
         return loyalty.find_member(db=db, settings=settings, key=text).person_id
     except NotFound:
-        pass
-    except DatongError:  # not shaped like a member key at all: try the identifiers
-        pass
-    return lookup_at_counter(db=db, rules=settings.rules, text=text)
+        return lookup_at_counter(db=db, rules=settings.rules, text=text)
 
 
 def _o2o(db: Connection, settings: Any, person: int) -> dict[str, Any]:
@@ -45,7 +46,8 @@ def _o2o(db: Connection, settings: Any, person: int) -> dict[str, Any]:
               c["status"] == "issued"]
     booked = [r for r in reservations.person_reservations(db=db, ctx=ctx, person_id=person)
               if r["status"] in UPCOMING]
-    return {"member": member, "coupons": wallet[:10], "reservations": booked[:5]}
+    return {"member": member, "coupons": wallet[:10], "reservations": booked[:5],
+            "tier_name": load_program(db).tier(member.tier).name if member else None}
 
 
 def _customer(db: Connection, rules: Any, person: int, user: ConsoleUser) -> dict[str, Any]:
@@ -65,18 +67,21 @@ def _customer(db: Connection, rules: Any, person: int, user: ConsoleUser) -> dic
 @router.get("/counter", response_class=HTMLResponse)
 def counter_page(request: Request, user: AtCounter, q: str = "") -> HTMLResponse:
     settings = request.app.state.runtime.settings
-    customer = None
+    customer = failure = None
     status = 200
     if q.strip():
-        with request.app.state.runtime.engine.connect().execution_options(
-                readonly=True) as db, db.begin():
-            person = _find(db, settings, q)
-            if person is not None:
-                customer = {**_customer(db, settings.rules, person, user),
-                            **_o2o(db, settings, person)}
-        status = 200 if customer is not None else 404
-    phone = settings.rules.normalise("phone", q) if q.strip() else None
+        try:
+            with request.app.state.runtime.engine.connect().execution_options(
+                    readonly=True) as db, db.begin():
+                person = _find(db, settings, q)
+                if person is not None:
+                    customer = {**_customer(db, settings.rules, person, user),
+                                **_o2o(db, settings, person)}
+            status = 200 if customer is not None else 404
+        except DatongError as exc:
+            failure, status = explain(request, exc), exc.status
+    phone = settings.rules.normalise("phone", q) if q.strip() and not failure else None
     return render(request, "counter.html", {
-        "q": q, "customer": customer, "looked_up": bool(q.strip()),
+        "q": q, "customer": customer, "looked_up": bool(q.strip()), "failure": failure,
         "enrol_phone": q.strip() if phone else "", "pay_key": secrets.token_hex(12),
     }, user=user, status=status)

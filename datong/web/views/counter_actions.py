@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -25,10 +24,10 @@ from datong.offers.context import OffersContext
 from datong.store.types import utcnow
 from datong.stores.service import get_store
 from datong.web.actions import act
+from datong.web.coupon_form import FieldError, yuan_to_fen
 from datong.web.deps import PostCounter
-from datong.web.errors import error_text
-from datong.web.i18n import Translator
-from datong.web.render import language, money, render
+from datong.web.refusals import explain
+from datong.web.render import money, render
 from datong.web.sessions import ConsoleUser
 
 router = APIRouter(prefix="/console/counter", include_in_schema=False)
@@ -38,12 +37,10 @@ Text = Annotated[str, Form(max_length=200)]
 def fen(text: str, field: str = "amount") -> int:
     """¥ as typed (`129`, `129.9`, `1,299.00`) → integer fen; never a float."""
     try:
-        value = Decimal(text.replace(",", "").replace("¥", "").strip())
-    except InvalidOperation:
-        raise Invalid(f"{text!r} is not an amount in yuan", field=field) from None
-    if value <= 0 or value != value.quantize(Decimal("0.01")) or value > 10_000_000:
-        raise Invalid("the amount must be above 0 with at most two decimals", field=field)
-    return int(value * 100)
+        return yuan_to_fen(text)
+    except FieldError:
+        raise Invalid(f"{text!r} is not an amount in yuan above 0 with at most two decimals",
+                      field=field, code="bad_amount") from None
 
 
 def _back(q: str, **extra: str) -> str:
@@ -105,7 +102,7 @@ def post_order(request: Request, user: PostCounter, q: Text = "", member_no: Tex
         code = store or user.store_code or ""
         acting_store(user.principal, _store_id(db, code))  # a clerk's own store only
         if not order_id.strip():
-            raise Invalid("give the POS order number", field="order_id")
+            raise Invalid("give the POS order number", field="order_id", code="order_id_missing")
         member = loyalty.find_member(db=db, settings=runtime.settings, key=member_no)
         before = member.balance + member.pending
         _pos_order(db, runtime.writer.hooks, member_no=member.member_no, store_code=code,
@@ -126,7 +123,8 @@ def post_pay(request: Request, user: PostCounter, q: Text = "", member_no: Text 
 
     def action(db: Connection) -> dict[str, Any]:
         if not points.strip().isdigit():
-            raise Invalid("points must be a whole number above 0", field="points")
+            raise Invalid("points must be a whole number above 0", field="points",
+                          code="bad_points")
         member = loyalty.find_member(db=db, settings=runtime.settings, key=member_no)
         return loyalty.redeem_points(
             db=db, settings=runtime.settings, outbox=runtime.outbox, member_id=member.id,
@@ -158,7 +156,6 @@ def post_coupon_check(request: Request, user: PostCounter, q: Text = "", code: T
                       amount: Text = "", order_id: Text = "",
                       store: Text = "") -> HTMLResponse:
     """Show what the coupon takes off this order before anything is redeemed."""
-    t = Translator(language(request))
     store = store or user.store_code or ""
     try:
         with request.app.state.runtime.engine.connect() as db, db.begin():
@@ -169,11 +166,8 @@ def post_coupon_check(request: Request, user: PostCounter, q: Text = "", code: T
     except DatongError as exc:
         return _coupon_form(request, user, q=q, code=code, amount=amount, order_id=order_id,
                             store=store, check=None, status=exc.status,
-                            failure=error_text(t, exc.code, exc.message))
-    failure = None
-    if not check["redeemable"]:
-        reason = check["reason"] or {}
-        failure = error_text(t, str(reason.get("code", "")), str(reason.get("message", "")))
+                            failure=explain(request, exc))
+    failure = None if check["redeemable"] else explain(request, check["reason"] or {})
     return _coupon_form(request, user, q=q, code=code, amount=amount, order_id=order_id,
                         store=store, check=check, failure=failure)
 
@@ -184,7 +178,7 @@ def post_coupon_redeem(request: Request, user: PostCounter, q: Text = "", code: 
                        store: Text = "") -> Response:
     def action(db: Connection) -> dict[str, Any]:
         if not order_id.strip():
-            raise Invalid("give the POS order number", field="order_id")
+            raise Invalid("give the POS order number", field="order_id", code="order_id_missing")
         return redemption.redeem(db=db, ctx=_offers(request), principal=user.principal,
                                  order_id=order_id.strip(), order_amount=fen(amount),
                                  channel="offline", store=store or user.store_code,

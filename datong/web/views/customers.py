@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from datong.auth.roles import Role
-from datong.errors import Invalid
+from datong.errors import DatongError, Invalid, NotFound
 from datong.identity import service as identity
 from datong.identity.suggestions import service as suggestions
 from datong.identity.suggestions.records import person_traits
 from datong.identity.suggestions.tables import STATUSES
 from datong.loyalty import service as loyalty
+from datong.loyalty.program import load_program
 from datong.loyalty.statement import statement
 from datong.offers import reservations
 from datong.offers.context import OffersContext
@@ -24,10 +25,11 @@ from datong.offers.coupons import person_coupons
 from datong.offers.referral import inviter_referrals
 from datong.pipeline import person_listeners
 from datong.profiles import service as profiles
-from datong.profiles.search import search_persons
+from datong.profiles.search import search_persons, summaries
 from datong.profiles.tags import add_tag, remove_tag
-from datong.web.actions import act
+from datong.web.actions import act, run
 from datong.web.deps import AdminOnly, Marketing, PostAdmin, PostMarketing
+from datong.web.refusals import explain
 from datong.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -40,12 +42,39 @@ def _read(request: Request) -> Any:
     return request.app.state.runtime.engine.connect().execution_options(readonly=True)
 
 
+def _member_first(db: Connection, settings: Any, text: str) -> int | None:
+    """The person behind a datong member number (M000000123, any case) or the rotating
+    member code the app shows; None when the text is neither or names no member."""
+    if not loyalty.looks_like_member_key(text):
+        return None
+    try:
+        return loyalty.find_member(db=db, settings=settings, key=text).person_id
+    except NotFound:
+        return None
+
+
+def _search(db: Connection, settings: Any, text: str) -> list[dict[str, Any]]:
+    found = search_persons(db=db, rules=settings.rules, query=text)
+    member = _member_first(db, settings, text)
+    if member is not None:
+        found = summaries(db=db, person_ids=[member]) + [
+            s for s in found if s["person_id"] != member]
+    numbers = loyalty.member_numbers(db, [s["person_id"] for s in found])
+    return [{**s, "member_no": numbers.get(s["person_id"])} for s in found]
+
+
 @router.get("/customers", response_class=HTMLResponse)
 def customer_search(request: Request, user: Marketing, q: str = "") -> HTMLResponse:
-    rules = request.app.state.runtime.settings.rules
-    with _read(request) as db, db.begin():
-        found = search_persons(db=db, rules=rules, query=q) if q.strip() else []
-    return render(request, "customers.html", {"q": q, "found": found,
+    settings = request.app.state.runtime.settings
+    found: list[dict[str, Any]] = []
+    failure = None
+    if q.strip():
+        with _read(request) as db, db.begin():
+            try:
+                found = _search(db, settings, q.strip())
+            except DatongError as exc:  # e.g. a member code that has expired
+                failure = explain(request, exc)
+    return render(request, "customers.html", {"q": q, "found": found, "failure": failure,
                                               "searched": bool(q.strip())}, user=user)
 
 
@@ -78,6 +107,7 @@ def _o2o(db: Connection, settings: Any, person: int) -> dict[str, Any]:
         by_status.setdefault(coupon["status"], []).append(coupon)
     return {
         "member": member,
+        "tier_name": load_program(db).tier(member.tier).name if member else None,
         "points": statement(db=db, member=member, limit=STATEMENT_PAGE) if member else None,
         "coupons": by_status,
         "bookings": reservations.person_reservations(db=db, ctx=ctx, person_id=person),
@@ -129,7 +159,7 @@ def post_unmerge(request: Request, user: PostAdmin, person_id: int,
 
     def action(db: Connection) -> dict[str, Any]:
         if edge_id and not edge_id.isdigit():
-            raise Invalid("edge_id must be a number", field="edge_id")
+            raise Invalid("edge_id must be a number", field="edge_id", code="bad_edge")
         return identity.unmerge(
             db=db, person_id=person_id, edge_id=int(edge_id) if edge_id else None,
             identifier=identifier or None, rules=runtime.settings.rules,
@@ -148,7 +178,8 @@ def post_unmerge(request: Request, user: PostAdmin, person_id: int,
 def suggestion_queue(request: Request, user: AdminOnly, status: str = "pending",
                      cursor: int | None = None) -> HTMLResponse:
     if status not in STATUSES:
-        raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status",
+                      code="bad_status")
     with _read(request) as db, db.begin():
         rows, next_cursor = suggestions.list_suggestions(db=db, status=status, cursor=cursor,
                                                          limit=SUGGESTIONS_PAGE)
@@ -183,11 +214,11 @@ def post_reject(request: Request, user: PostAdmin, suggestion_id: int) -> Redire
 @router.post("/suggestions/run")
 def post_run(request: Request, user: PostAdmin) -> RedirectResponse:
     runtime = request.app.state.runtime
-    t_threshold = runtime.settings.identity_suggestion_threshold
+    threshold = runtime.settings.identity_suggestion_threshold
 
-    def action(db: Connection) -> Any:
+    def action() -> Any:  # scoring reads and writes through the engine in its own steps
         return suggestions.run_suggestions(engine=runtime.engine, rules=runtime.settings.rules,
-                                           threshold=t_threshold)
+                                           threshold=threshold)
 
-    return act(request, "/console/suggestions", action,
+    return run(request, "/console/suggestions", action,
                lambda t, s: t("suggestions.ran", new=s.new, pairs=s.pairs))

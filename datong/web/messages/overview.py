@@ -1,0 +1,67 @@
+"""The overview page."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "overview.title": {"zh-CN": "经营概览", "en": "Overview"},
+    "overview.filters": {"zh-CN": "筛选", "en": "Filters"},
+    "overview.since": {"zh-CN": "开始日期", "en": "From"},
+    "overview.until": {"zh-CN": "结束日期", "en": "To"},
+    "overview.store": {"zh-CN": "门店", "en": "Store"},
+    "overview.all_stores": {"zh-CN": "全部门店", "en": "All stores"},
+    "overview.apply": {"zh-CN": "应用", "en": "Apply"},
+    "overview.kpis": {"zh-CN": "关键指标", "en": "Key figures"},
+    "overview.known_customers": {"zh-CN": "已识别客户", "en": "Identified customers"},
+    "overview.active_customers": {"zh-CN": "活跃客户", "en": "Active customers"},
+    "overview.revenue_online": {"zh-CN": "线上销售额", "en": "Online revenue"},
+    "overview.revenue_offline": {"zh-CN": "门店销售额", "en": "In-store revenue"},
+    "overview.orders": {"zh-CN": "订单", "en": "Orders"},
+    "overview.new_customers": {"zh-CN": "新客户", "en": "New customers"},
+    "overview.mix": {"zh-CN": "活跃客户的渠道构成", "en": "Active customers by channel"},
+    "overview.segment": {"zh-CN": "人群", "en": "Group"},
+    "overview.customers": {"zh-CN": "客户数", "en": "Customers"},
+    "overview.mix_online_only": {"zh-CN": "仅线上", "en": "Online only"},
+    "overview.mix_offline_only": {"zh-CN": "仅门店", "en": "In store only"},
+    "overview.mix_both": {"zh-CN": "线上 + 门店", "en": "Online and in store"},
+    "overview.revenue": {"zh-CN": "销售额", "en": "Revenue"},
+    "overview.refunds": {"zh-CN": "退款", "en": "Refunds"},
+    "overview.channel": {"zh-CN": "渠道", "en": "Channel"},
+    "overview.new_by_channel": {
+        "zh-CN": "新客户按首次接触渠道",
+        "en": "New customers by first channel",
+    },
+    "overview.first_online": {"zh-CN": "首次在线上", "en": "First seen online"},
+    "overview.first_offline": {"zh-CN": "首次在门店", "en": "First seen in store"},
+    "overview.trend": {
+        "zh-CN": "每日销售额：线上与门店",
+        "en": "Revenue per day: online and in store",
+    },
+    "overview.as_table": {"zh-CN": "以表格查看", "en": "Show as a table"},
+    "overview.day": {"zh-CN": "日期", "en": "Day"},
+    "overview.customers_trend": {"zh-CN": "每日活跃客户", "en": "Active customers per day"},
+    "overview.mix_chart": {"zh-CN": "渠道构成", "en": "Channel mix"},
+    "overview.by_store": {"zh-CN": "各门店", "en": "By store"},
+    "overview.top_events": {"zh-CN": "最常见的行为", "en": "Most frequent events"},
+    "overview.event": {"zh-CN": "事件", "en": "Event"},
+    "overview.count": {"zh-CN": "次数", "en": "Count"},
+    "overview.members": {"zh-CN": "会员", "en": "Members"},
+    "overview.coupons": {"zh-CN": "优惠券", "en": "Coupons"},
+    "overview.points": {"zh-CN": "积分", "en": "Points"},
+    "overview.source_note": {
+        "zh-CN": "数据来自分析引擎（事件湖），最新事件在下次同步后出现；本页计算用时 {ms} 毫秒。",
+        "en": (
+            "Figures come from the analytics engine over the event lake; the newest events show a"
+            "fter the next sync. Computed in {ms} ms."
+        ),
+    },
+    "overview.new_members": {"zh-CN": "新会员", "en": "New members"},
+    "overview.claimed_in": {"zh-CN": "领取渠道", "en": "Claimed"},
+    "overview.claimed": {"zh-CN": "领取", "en": "Claimed"},
+    "overview.redeemed_online": {"zh-CN": "线上核销", "en": "Redeemed online"},
+    "overview.redeemed_offline": {"zh-CN": "门店核销", "en": "Redeemed in store"},
+    "overview.redeem_rate": {"zh-CN": "核销率", "en": "Redeem rate"},
+    "overview.points_earned": {"zh-CN": "发放积分", "en": "Points earned"},
+    "overview.points_redeemed": {"zh-CN": "使用积分", "en": "Points redeemed"},
+    "overview.points_expired": {"zh-CN": "过期积分", "en": "Points expired"},
+    "overview.points_reversed": {"zh-CN": "退款冲回", "en": "Reversed by refunds"},
+}
