@@ -60,6 +60,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "系统繁忙，请稍后再试。",
         "en": "The system is overloaded; please try again shortly.",
     },
+    "error.busy": {
+        "zh-CN": "同一时间有另一项操作在处理，请再试一次。",
+        "en": "Another operation was being handled at the same moment; please try again.",
+    },
     "error.store_unavailable": {
         "zh-CN": "数据暂时无法保存，请稍后再试。",
         "en": "The data could not be saved just now; please try again shortly.",
