@@ -20,6 +20,7 @@ from datong.identity.suggestions.routes import router as suggestions_router
 from datong.ingest.routes import router as tracking_router
 from datong.lake.scheduler import start_periodic_sync
 from datong.lake.status import lake_status
+from datong.landing.routes import router as landing_router
 from datong.loyalty.routes import router as loyalty_router
 from datong.loyalty.scheduler import start_periodic_jobs
 from datong.offers.referral_routes import router as referrals_router
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(suggestions_router)
     app.include_router(domain_events_router)
     app.include_router(web_router)
+    app.include_router(landing_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:

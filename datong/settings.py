@@ -139,6 +139,17 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000/r/",
         description="Start of a share link; the referral code is appended.",
     )
+    app_link_base: str = Field(
+        "",
+        description="The retailer's own app or mini-program link: when set, the QR landing "
+        "pages /join?t=TOKEN and /r/CODE redirect to BASE/join?t=TOKEN and BASE/r/CODE "
+        "instead of showing datong's enrolment form. Empty: datong's pages.",
+    )
+    landing_enrol_limit: int = Field(
+        20, ge=0, le=100_000,
+        description="Enrolments the public /join and /r/ pages accept per hour from one "
+        "client address (ten times as many per link); 0 turns the limit off.",
+    )
     reservation_checkin_early_minutes: int = Field(
         30, ge=0, le=1440,
         description="How many minutes before a slot starts its bookings may be checked in.",

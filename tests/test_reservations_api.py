@@ -138,3 +138,25 @@ def test_bad_input_is_named(client: TestClient, cast: Cast) -> None:
     bad = client.post("/api/v1/reservations/check-in", headers=auth(cast.clerk_a_token),
                       json={"store": "SH01", "code": "1234"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "code"
+
+
+def test_experiences_are_listed_for_every_caller_and_by_store(client: TestClient,
+                                                              cast: Cast) -> None:
+    skin = _experience(client, cast)
+    r = client.post("/api/v1/reservations/experiences", headers=auth(cast.marketer_token),
+                    json={"store": "BJ01", "name": "私人造型咨询", "description": "45 分钟"})
+    assert r.status_code == 201, r.text
+    styling = r.json()
+    everyone = client.get("/api/v1/reservations/experiences",
+                          headers=auth(cast.clerk_a_token))
+    assert everyone.status_code == 200
+    assert [e["id"] for e in everyone.json()["data"]] == [skin["id"], styling["id"]]
+    assert everyone.json()["data"][1] == styling
+    bj = client.get("/api/v1/reservations/experiences", params={"store": "BJ01"},
+                    headers=auth(cast.marketer_token)).json()["data"]
+    assert [(e["name"], e["store"]) for e in bj] == [("私人造型咨询", "BJ01")]
+    unknown = client.get("/api/v1/reservations/experiences", params={"store": "XX99"},
+                         headers=auth(cast.marketer_token))
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "store"
+    anonymous = client.get("/api/v1/reservations/experiences")
+    assert anonymous.status_code == 401

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from datong.api.deps import AdminPrincipal, DbDep, ReadDbDep, RuntimeDep
+from datong.bounds import Cursor, Id, JsonObject
 from datong.errors import Invalid
 from datong.ingest import events as event_log
 from datong.ingest import quarantine
@@ -26,7 +27,8 @@ def get_events(
     channel: str | None = None, store: str | None = None, user_id: str | None = None,
     anonymous_id: str | None = None, message_id: str | None = None,
     since: datetime | None = None, until: datetime | None = None,
-    cursor: int | None = None, limit: Annotated[int, Query()] = 100,
+    cursor: Cursor | None = None,
+    limit: Annotated[int, Query(ge=1, le=event_log.MAX_LIMIT)] = 100,
 ) -> Page:
     filters = EventFilters(
         source=source, type=type, event=event, channel=channel, store=store, user_id=user_id,
@@ -38,7 +40,7 @@ def get_events(
 @router.get("/quarantine", response_model=Page)
 def get_quarantine(
     db: ReadDbDep, _: AdminPrincipal, status: str | None = None, reason: str | None = None,
-    cursor: int | None = None, limit: int = 100,
+    cursor: Cursor | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Page:
     return quarantine.list_quarantine(
         db=db, status=status, reason_code=reason, cursor=cursor, limit=limit
@@ -46,14 +48,14 @@ def get_quarantine(
 
 
 @router.get("/quarantine/{item_id}", response_model=QuarantinePublic)
-def get_quarantined(db: ReadDbDep, _: AdminPrincipal, item_id: int) -> QuarantinePublic:
+def get_quarantined(db: ReadDbDep, _: AdminPrincipal, item_id: Id) -> QuarantinePublic:
     return quarantine.get_quarantined(db=db, item_id=item_id)
 
 
 @router.post("/quarantine/{item_id}/replay", response_model=QuarantinePublic)
 def replay_quarantined(
-    db: DbDep, runtime: RuntimeDep, _: AdminPrincipal, item_id: int,
-    message: Annotated[dict[str, Any] | None, Body(embed=True)] = None,
+    db: DbDep, runtime: RuntimeDep, _: AdminPrincipal, item_id: Id,
+    message: Annotated[JsonObject | None, Body(embed=True)] = None,
 ) -> QuarantinePublic:
     """Replay a quarantined message as stored, or with `{"message": {...}}` as fixed."""
     return quarantine.replay(
@@ -62,7 +64,7 @@ def replay_quarantined(
 
 
 @router.post("/quarantine/{item_id}/discard", response_model=QuarantinePublic)
-def discard_quarantined(db: DbDep, _: AdminPrincipal, item_id: int) -> QuarantinePublic:
+def discard_quarantined(db: DbDep, _: AdminPrincipal, item_id: Id) -> QuarantinePublic:
     return quarantine.discard(db=db, item_id=item_id)
 
 

@@ -89,12 +89,14 @@ def enrol(
 def statement_cmd(
     key: Annotated[str, typer.Argument(metavar="PHONE|MEMBER_NO")],
     limit: Annotated[int, typer.Option(help="entries to show, newest first")] = 50,
+    cursor: Annotated[str | None, typer.Option(
+        help="show the entries older than this one (the next cursor a page printed)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print it as JSON")] = False,
 ) -> None:
     """A member's points statement: balances, notes and the latest entries."""
     with transaction() as db:
         member = service.find_member(db=db, settings=settings(), key=key)
-        page = statement(db=db, member=member, limit=limit)
+        page = statement(db=db, member=member, cursor=cursor, limit=limit)
     if as_json:
         typer.echo(orjson.dumps(page, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS,
                                  default=str).decode())
@@ -113,6 +115,8 @@ def statement_cmd(
                       e["kind"], f"{e['points']:+d}", str(e["balance_after"]),
                       f"{e['cause_type']}:{e['cause_ref']}", e["note"])
     console.print(table)
+    if page["next_cursor"]:
+        console.print(f"older entries: --cursor {page['next_cursor']}", highlight=False)
 
 
 @loyalty_app.command("adjust")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from datong.bounds import is_ascii_digits
 from datong.commands.common import console, settings, transaction
 from datong.errors import Invalid
 from datong.offers import coupons, issuing, redemption, referral, reservations, templates
@@ -57,7 +58,7 @@ def _tiers(values: list[str]) -> list[dict[str, int]]:
     out = []
     for value in values:
         spend, sep, off = value.partition(":")
-        if not sep or not spend.isdigit() or not off.isdigit():
+        if not sep or not is_ascii_digits(spend) or not is_ascii_digits(off):
             raise Invalid(f"--tier is SPEND:OFF in fen, e.g. 30000:5000, not {value!r}",
                           field="tier")
         out.append({"spend": int(spend), "off": int(off)})

@@ -49,7 +49,7 @@ def member_code(*, secret: str, member_id: int, now: datetime, seconds: int) -> 
 def read_member_code(*, secret: str, code: str, at: datetime, seconds: int) -> int | None:
     """The member id a code stands for if it is valid at `at`, else None."""
     digits = "".join(ch for ch in code if not ch.isspace())
-    if len(digits) != CODE_LENGTH or not digits.isdigit() or digits[0] != "9":
+    if not looks_like_member_code(digits):
         return None
     member_id = int(digits[1:11])
     step = int(at.timestamp()) // seconds
@@ -61,7 +61,8 @@ def read_member_code(*, secret: str, code: str, at: datetime, seconds: int) -> i
 
 def looks_like_member_code(text: str) -> bool:
     digits = "".join(ch for ch in text if not ch.isspace())
-    return len(digits) == CODE_LENGTH and digits.isdigit() and digits[0] == "9"
+    return (len(digits) == CODE_LENGTH and digits.isascii() and digits.isdigit()
+            and digits[0] == "9")
 
 
 def qr_data_uri(text: str) -> str:
@@ -103,7 +104,8 @@ def sign_enrol_link(*, secret: str, store_id: int, clerk: str | None, now: datet
 def read_enrol_link(*, secret: str, token: str, now: datetime) -> EnrolLink:
     """The store and clerk a token carries; Invalid when forged, altered or expired."""
     body, _, mac = token.strip().partition(".")
-    if not body or not hmac.compare_digest(mac, _link_mac(secret, body)):
+    # bytes, not str: compare_digest refuses a str with non-ASCII characters (a TypeError)
+    if not body or not hmac.compare_digest(mac.encode(), _link_mac(secret, body).encode()):
         raise Invalid("the enrolment link is not one datong signed (altered or forged)",
                       field="enrol_token", code="bad_enrol_link")
     try:

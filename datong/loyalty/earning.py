@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from datong.bounds import whole_fen
 from datong.identity.store import chunks
 from datong.loyalty import members as member_store
 from datong.loyalty.ledger import Book, Cause, MemberState
@@ -72,14 +73,9 @@ def _order_id(row: dict[str, Any]) -> str | None:
 
 
 def _fen(value: Any) -> int | None:
-    """Money must be whole fen: an int, or a float with nothing after the point."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+    """Money must be whole fen: an int, or a float with nothing after the point (and no
+    more than datong.bounds.MAX_FEN)."""
+    return whole_fen(value)
 
 
 def apply_order_events(db: Connection, rows: Sequence[dict[str, Any]], *, settings: Settings,

@@ -53,6 +53,7 @@ class Enrolment:
     clerk: str | None = None  # the clerk's username
     referral_code: str | None = None
     enrol_token: str | None = None  # from a store's or clerk's enrolment QR code
+    consent_source: str | None = None  # where the customer ticked the terms (a landing page)
 
 
 def member_no_for(member_id: int) -> str:
@@ -77,7 +78,7 @@ def enrol(*, db: Connection, data: Enrolment, rules: Rules, program: Program, se
                       code="bad_phone", params={"phone": data.phone})
     _refuse_existing(db, member_by_phone(db, phone), f"the phone {phone}")
     store_code = store_code_of(db, store_id)
-    _identify(db, phone, data.name, channel, store_code, clerk, now, hooks)
+    _identify(db, phone, data, channel, store_code, clerk, now, hooks)
     person = find_person(db=db, rules=rules, type="phone", raw=phone)
     if person is None:
         raise Invalid(f"{phone} could not be linked to a customer", field="phone")
@@ -144,11 +145,15 @@ def system_source_id(db: Connection) -> int:
     return source.id
 
 
-def _identify(db: Connection, phone: str, name: str, channel: str, store_code: str | None,
-              clerk: str | None, now: datetime, hooks: Sequence[EventHook]) -> None:
+def _identify(db: Connection, phone: str, data: Enrolment, channel: str,
+              store_code: str | None, clerk: str | None, now: datetime,
+              hooks: Sequence[EventHook]) -> None:
     traits: dict[str, object] = {"phone": phone}
-    if name.strip():
-        traits["name"] = name.strip()
+    if data.name.strip():
+        traits["name"] = data.name.strip()
+    if data.consent_source:
+        traits["membership_consent_at"] = now.isoformat()
+        traits["membership_consent_source"] = data.consent_source
     context: dict[str, object] = {"library": {"name": SYSTEM_SOURCE}}
     if store_code:
         context["store_id"] = store_code

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
+from datong.bounds import is_ascii_digits, parse_id
 from datong.errors import Invalid, NotFound
 from datong.identity.service import current_person
 from datong.identity.store import chunks
@@ -133,8 +134,11 @@ def resolve_member(db: Connection, key: str, *, secret: str, now: datetime,
             raise Invalid("the member code has expired or is not valid; ask the customer to "
                           "refresh it in the app", code="member_code_expired", field="code")
         return get_member(db, member_id)
-    if text.isdigit() and len(text) <= 15:
-        return get_member(db, int(text))
+    if is_ascii_digits(text):
+        member_id = parse_id(text)
+        if member_id is None:
+            raise NotFound(f"no member {text}", code="not_a_member", field="member")
+        return get_member(db, member_id)
     found = member_by_no(db, text)
     if found is None:
         raise NotFound(f"no member numbered {text!r}", code="not_a_member", field="member")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Connection, select
 
+from datong.bounds import MAX_POINTS, Fen
 from datong.errors import Invalid
 from datong.loyalty.tables import program_table
 from datong.store.types import utcnow
@@ -27,10 +28,10 @@ class Tier(BaseModel):
     code: str = Field(min_length=1, max_length=20, pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=1, max_length=40)
     # Qualifying spend (fen, net of refunds) over the rolling window to reach this tier.
-    threshold: int = Field(ge=0)
+    threshold: Fen
     multiplier: Decimal = Field(default=Decimal(1), ge=0, le=100)
     member_price: bool = False
-    birthday_bonus: int = Field(default=0, ge=0)
+    birthday_bonus: int = Field(default=0, ge=0, le=MAX_POINTS)
 
 
 class Expiry(BaseModel):
@@ -47,8 +48,8 @@ class Expiry(BaseModel):
 class Caps(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    per_order: int | None = Field(default=None, ge=1)
-    per_day: int | None = Field(default=None, ge=1)
+    per_order: int | None = Field(default=None, ge=1, le=MAX_POINTS)
+    per_day: int | None = Field(default=None, ge=1, le=MAX_POINTS)
 
 
 DEFAULT_TIERS = [

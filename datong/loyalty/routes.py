@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from datong.api.deps import AdminPrincipal, CurrentPrincipal, ReadDbDep, RuntimeDep
 from datong.auth.tokens import Principal
+from datong.bounds import Id
 from datong.errors import Invalid
 from datong.loyalty import service
 from datong.loyalty.enrol import Enrolment
@@ -31,6 +32,7 @@ from datong.loyalty.schemas import (
     OrderCreate,
     RedeemCreate,
 )
+from datong.loyalty.statement import MAX_LIMIT as STATEMENT_LIMIT
 from datong.loyalty.statement import statement
 from datong.runtime import Runtime
 from datong.stores.service import get_store
@@ -135,7 +137,8 @@ def get_member(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep,
 
 @router.get("/api/v1/members/{key}/statement")
 def get_statement(_: CurrentPrincipal, db: ReadDbDep, runtime: RuntimeDep, key: str,
-                  cursor: str | None = None, limit: Annotated[int, Query()] = 50
+                  cursor: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=STATEMENT_LIMIT)] = 50
                   ) -> dict[str, Any]:
     return statement(db=db, member=_member(db, runtime, key), cursor=cursor, limit=limit)
 
@@ -164,7 +167,7 @@ def post_redeem(principal: CurrentPrincipal, runtime: RuntimeDep, key: str,
 
 @router.post("/api/v1/members/{key}/points/holds/{hold_id}/{action}")
 def post_settle(principal: CurrentPrincipal, runtime: RuntimeDep, key: str,
-                hold_id: int, action: str) -> JSONResponse:
+                hold_id: Id, action: str) -> JSONResponse:
     """Capture (spend) or release a hold."""
     if action not in ("capture", "release"):
         raise Invalid("the action is capture or release", field="action")

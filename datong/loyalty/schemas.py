@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
+
+from datong.bounds import JsonList, Points, PointsChange, StrictFen
 
 
 class EnrolCreate(BaseModel):
@@ -23,7 +25,7 @@ class EnrolCreate(BaseModel):
 class RedeemCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    points: StrictInt = Field(gt=0)
+    points: Points
     idempotency_key: str = Field(min_length=1, max_length=150)
     order_ref: str = Field(min_length=1, max_length=200)
     store: str | None = Field(None, max_length=32, description="store code")
@@ -35,7 +37,7 @@ class RedeemCreate(BaseModel):
 class AdjustCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    points: StrictInt
+    points: PointsChange
     reason: str = Field(min_length=1, max_length=200)
     idempotency_key: str = Field(min_length=1, max_length=150)
 
@@ -54,8 +56,8 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     order_id: str = Field(min_length=1, max_length=100)
-    total: StrictInt = Field(ge=0, description="fen paid")
+    total: StrictFen = Field(description="fen paid")
     store: str | None = Field(None, max_length=32, description="store code")
     channel: Literal["online", "offline"] | None = None
     clerk: str | None = Field(None, max_length=100)
-    products: list[dict[str, object]] = Field(default_factory=list, max_length=200)
+    products: JsonList = Field(default_factory=list, max_length=200)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from datong.bounds import parse_id
 from datong.errors import Invalid
 from datong.loyalty.members import Member
 from datong.loyalty.tables import entries, holds, lots
@@ -54,9 +55,10 @@ def _notices(member: Member) -> list[dict[str, Any]]:
 def _cursor(text: str | None) -> int | None:
     if text is None or text == "":
         return None
-    if not text.isdigit():
+    entry_id = parse_id(text)
+    if entry_id is None:
         raise Invalid("cursor is not one this API gave", field="cursor")
-    return int(text)
+    return entry_id
 
 
 def expiring(*, db: Connection, member_id: int, limit: int = 3) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, bindparam, select
 
+from datong.bounds import is_ascii_digits, parse_id
 from datong.errors import Invalid, NotFound
 from datong.identity.rules import Rules
 from datong.identity.service import current_person, parse_identifier
@@ -21,8 +22,11 @@ _HELD = select(identifiers.c.id, identifiers.c.type).where(
 def resolve(*, db: Connection, rules: Rules, person: str | int) -> tuple[int, int | None]:
     """(person id now, anchor identifier id) for `123` or `phone:138 1234 5678`."""
     text = str(person).strip()
-    if text.isdigit():
-        found = current_person(db=db, person_id=int(text))
+    if is_ascii_digits(text):
+        person_id = parse_id(text)
+        if person_id is None:
+            raise NotFound(f"no person {text}", field="person_id")
+        found = current_person(db=db, person_id=person_id)
         return found, anchor_of(db=db, rules=rules, person_id=found)
     if ":" not in text:
         raise Invalid("a person is a person id or an identifier type:value, e.g. "

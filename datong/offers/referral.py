@@ -25,6 +25,7 @@ from datong.offers.issuing import Issue, issue
 from datong.offers.people import resolve, shared_types
 from datong.offers.places import store_id
 from datong.offers.tables import referral_codes, referrals
+from datong.offers.templates import get_template
 from datong.outbox.service import DomainEvent
 from datong.store.types import utcnow
 
@@ -52,6 +53,28 @@ def share_code(*, db: Connection, ctx: OffersContext, principal: Principal, pers
 
 def share_link(ctx: OffersContext, code: str) -> str:
     return f"{ctx.settings.referral_link_base}{code}"
+
+
+def known_code(db: Connection, code: str) -> str:
+    """The canonical form of a share code that exists (Invalid when mistyped, NotFound when
+    nobody has it)."""
+    return str(_code_row(db, code).code)
+
+
+def invitation(*, db: Connection, ctx: OffersContext, code: str) -> dict[str, Any]:
+    """What a share link shows the friend who opens it: the code, the link and the coupon
+    an invitee is given (DATONG_REFERRAL_INVITEE_TEMPLATE), if one is set and active."""
+    found = known_code(db, code)
+    offer = None
+    template_id = ctx.settings.referral_invitee_template
+    if template_id is not None:
+        try:
+            offer = get_template(db=db, template_id=template_id)
+        except NotFound:
+            logger.warning("referral invitee template %s does not exist", template_id)
+        if offer is not None and offer["status"] != "active":
+            offer = None
+    return {"code": found, "link": share_link(ctx, found), "offer": offer}
 
 
 def _code_row(db: Connection, code: str, *, lock: bool = False) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from datong.api.deps import CurrentPrincipal, RuntimeDep
@@ -45,9 +45,12 @@ def post_code(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
 
 
 @router.get("/code/{code}/qr.svg")
-def get_code_qr(principal: CurrentPrincipal, ctx: Ctx, code: str) -> Response:
-    """A QR of the share link, for a poster or a clerk's card."""
-    return Response(qr_svg(referral.share_link(ctx, code)), media_type="image/svg+xml")
+def get_code_qr(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
+                code: Annotated[str, Path(max_length=40)]) -> Response:
+    """A QR of the share link, for a poster or a clerk's card (404 for an unknown code)."""
+    with read(runtime) as db:
+        found = referral.known_code(db, code)
+    return Response(qr_svg(referral.share_link(ctx, found)), media_type="image/svg+xml")
 
 
 @router.post("", status_code=201)

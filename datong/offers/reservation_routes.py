@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from datong.api.deps import AdminPrincipal, CurrentPrincipal, RuntimeDep
+from datong.bounds import Id, SmallId
 from datong.offers import reservations as service
 from datong.offers.access import require_manager
 from datong.offers.people import resolve
@@ -24,7 +25,7 @@ class ExperienceCreate(BaseModel):
     store: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=120)
     description: str = Field("", max_length=500)
-    coupon_template_id: int | None = Field(None, description="coupon granted on check-in")
+    coupon_template_id: SmallId | None = Field(None, description="coupon granted on check-in")
 
 
 class SlotCreate(BaseModel):
@@ -44,7 +45,7 @@ class SlotsCreate(BaseModel):
 class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    slot_id: int
+    slot_id: Id
     person: str = Field(min_length=1, max_length=250)
     seats: int = Field(1, ge=1, le=20)
     channel: Channel = "online"
@@ -88,7 +89,7 @@ def get_experiences(principal: CurrentPrincipal, runtime: RuntimeDep,
 
 
 @router.post("/experiences/{experience_id}/slots", status_code=201)
-def post_slots(principal: CurrentPrincipal, runtime: RuntimeDep, experience_id: int,
+def post_slots(principal: CurrentPrincipal, runtime: RuntimeDep, experience_id: SmallId,
                body: SlotsCreate) -> dict[str, Any]:
     with write(runtime) as db:
         made = service.add_slots(db=db, principal=principal, experience_id=experience_id,
@@ -99,7 +100,8 @@ def post_slots(principal: CurrentPrincipal, runtime: RuntimeDep, experience_id: 
 
 @router.get("/slots")
 def get_slots(principal: CurrentPrincipal, runtime: RuntimeDep,
-              experience_id: int | None = None, store: str | None = None) -> dict[str, Any]:
+              experience_id: SmallId | None = None, store: str | None = None
+              ) -> dict[str, Any]:
     """Slots not yet started, soonest first, with the seats still free."""
     with read(runtime) as db:
         return {"data": service.list_slots(db=db, experience_id=experience_id, store=store)}
@@ -126,7 +128,7 @@ def get_bookings(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
 
 @router.post("/{reservation_id}/cancel")
 def post_cancel(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-                reservation_id: int, body: CancelRequest) -> dict[str, Any]:
+                reservation_id: Id, body: CancelRequest) -> dict[str, Any]:
     with write(runtime) as db:
         return service.cancel(db=db, ctx=ctx, principal=principal,
                               reservation_id=reservation_id, channel=body.channel)

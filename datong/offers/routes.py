@@ -16,6 +16,7 @@ from datong.api.deps import AdminPrincipal, CurrentPrincipal, RuntimeDep
 from datong.api.hotpaths import HotHandler
 from datong.api.responses import json_response
 from datong.auth.tokens import Principal
+from datong.bounds import Id, SmallId
 from datong.offers import coupons, issuing, redemption, templates
 from datong.offers.access import require_manager
 from datong.offers.codes import qr_svg
@@ -83,14 +84,14 @@ def get_templates(principal: CurrentPrincipal, runtime: RuntimeDep,
 
 @router.get("/templates/{template_id}")
 def get_template(principal: CurrentPrincipal, runtime: RuntimeDep,
-                 template_id: int) -> dict[str, Any]:
+                 template_id: SmallId) -> dict[str, Any]:
     with read(runtime) as db:
         require_manager(principal, "reading a coupon template")
         return templates.get_template(db=db, template_id=template_id)
 
 
 @router.patch("/templates/{template_id}")
-def patch_template(principal: CurrentPrincipal, runtime: RuntimeDep, template_id: int,
+def patch_template(principal: CurrentPrincipal, runtime: RuntimeDep, template_id: SmallId,
                    body: TemplateUpdate) -> dict[str, Any]:
     with write(runtime) as db:
         return templates.update_template(db=db, principal=principal, template_id=template_id,
@@ -99,7 +100,7 @@ def patch_template(principal: CurrentPrincipal, runtime: RuntimeDep, template_id
 
 @router.get("/templates/{template_id}/versions")
 def get_versions(principal: CurrentPrincipal, runtime: RuntimeDep,
-                 template_id: int) -> dict[str, Any]:
+                 template_id: SmallId) -> dict[str, Any]:
     with read(runtime) as db:
         require_manager(principal, "reading a coupon template")
         return {"data": templates.template_versions(db=db, template_id=template_id)}
@@ -225,7 +226,7 @@ def get_coupons(runtime: RuntimeDep, ctx: Ctx, principal: CurrentPrincipal,
 
 @router.get("/{coupon_id}")
 def get_coupon(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-               coupon_id: int) -> dict[str, Any]:
+               coupon_id: Id) -> dict[str, Any]:
     with read(runtime) as db:
         require_manager(principal, "reading a coupon")
         return coupons.get_coupon(db=db, ctx=ctx, coupon_id=coupon_id)
@@ -233,7 +234,7 @@ def get_coupon(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
 
 @router.get("/{coupon_id}/qr.svg")
 def get_coupon_qr(principal: CurrentPrincipal, runtime: RuntimeDep, ctx: Ctx,
-                  coupon_id: int) -> Response:
+                  coupon_id: Id) -> Response:
     """The coupon's QR code (code + signature) as SVG, for the holder's app to show."""
     with read(runtime) as db:
         require_manager(principal, "reading a coupon")

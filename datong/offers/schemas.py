@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from datong.bounds import Count, Fen, SmallId
 from datong.offers.terms import Terms
 
 Channel = Literal["online", "offline"]
@@ -15,7 +16,7 @@ Key = Field(min_length=1, max_length=200)
 
 class TemplateCreate(Terms):
     name: str = Field(min_length=1, max_length=120)
-    stock: int | None = Field(None, ge=1, description="total to issue; empty = unlimited")
+    stock: Count | None = Field(None, description="total to issue; empty = unlimited")
     per_person_limit: int = Field(1, ge=1, le=1000)
 
     def terms(self) -> Terms:
@@ -29,7 +30,7 @@ class TemplateUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=120)
-    stock: int | None = Field(None, ge=1)
+    stock: Count | None = None
     unlimited_stock: bool = False
     per_person_limit: int | None = Field(None, ge=1, le=1000)
     status: Literal["active", "paused", "ended"] | None = None
@@ -39,7 +40,7 @@ class TemplateUpdate(BaseModel):
 class ClaimRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    template_id: int
+    template_id: SmallId
     person: str = Field(min_length=1, max_length=250,
                         description="person id or identifier, e.g. phone:13812345678")
     channel: Channel = "online"
@@ -50,7 +51,7 @@ class ClaimRequest(BaseModel):
 class BulkIssueRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    template_id: int
+    template_id: SmallId
     persons: list[str] = Field(min_length=1, max_length=10_000)
     idempotency_key: str | None = Field(None, min_length=1, max_length=150)
 
@@ -58,7 +59,7 @@ class BulkIssueRequest(BaseModel):
 class ExchangeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    template_id: int
+    template_id: SmallId
     person: str = Field(min_length=1, max_length=250)
     idempotency_key: str = Key
     channel: Channel = "online"
@@ -72,7 +73,7 @@ class CouponInput(BaseModel):
 
     code: str | None = Field(None, max_length=40)
     qr: str | None = Field(None, max_length=200)
-    order_amount: int = Field(ge=0, description="order amount before the coupon, fen")
+    order_amount: Fen = Field(description="order amount before the coupon, fen")
     channel: Channel
     store: str | None = Field(None, description="store code; required in store")
 

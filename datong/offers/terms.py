@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from datong.bounds import MAX_POINTS, Fen
+
 Kind = Literal["amount_off", "percent_off", "threshold", "free_gift", "points_exchange"]
 Channels = Literal["online", "offline", "both"]
 
@@ -18,8 +20,8 @@ Channels = Literal["online", "offline", "both"]
 class Tier(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    spend: int = Field(gt=0, description="order amount (fen) from which this tier applies")
-    off: int = Field(gt=0, description="discount (fen) of this tier")
+    spend: Fen = Field(gt=0, description="order amount (fen) from which this tier applies")
+    off: Fen = Field(gt=0, description="discount (fen) of this tier")
 
 
 class Terms(BaseModel):
@@ -28,12 +30,13 @@ class Terms(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Kind
-    amount_off: int | None = Field(None, gt=0, description="fen off (amount_off, points_exchange)")
+    amount_off: Fen | None = Field(None, gt=0,
+                                   description="fen off (amount_off, points_exchange)")
     percent_off: int | None = Field(None, ge=1, le=99, description="whole percent off")
-    max_discount: int | None = Field(None, gt=0, description="cap in fen on a percent discount")
+    max_discount: Fen | None = Field(None, gt=0, description="cap in fen on a percent discount")
     tiers: tuple[Tier, ...] = ()
     gift: str | None = Field(None, max_length=200, description="the free gift (SKU or name)")
-    min_spend: int = Field(0, ge=0, description="order amount (fen) needed to redeem")
+    min_spend: Fen = Field(0, description="order amount (fen) needed to redeem")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     valid_days: int | None = Field(None, ge=1, le=3660, description="days valid after claim")
@@ -41,7 +44,8 @@ class Terms(BaseModel):
     stores: tuple[str, ...] = Field((), description="store codes; empty = every store")
     stacks: bool = Field(False, description="may be used with other coupons on one order")
     eligible_tiers: tuple[str, ...] = Field((), description="member tiers that may claim")
-    points_cost: int | None = Field(None, gt=0, description="points it can be exchanged for")
+    points_cost: int | None = Field(None, gt=0, le=MAX_POINTS,
+                                    description="points it can be exchanged for")
     restore_on_refund: bool = Field(True, description="a refunded order gives it back")
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from datong.api.deps import AdminPrincipal, ReadDbDep
+from datong.bounds import INT64_MAX, Id
 from datong.outbox.service import list_events
 
 router = APIRouter(prefix="/api/v1/domain-events", tags=["domain events"])
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1/domain-events", tags=["domain events"])
 @router.get("")
 def get_domain_events(
     db: ReadDbDep, _: AdminPrincipal, name: str | None = None,
-    person_id: int | None = None, after: Annotated[int, Query(ge=0)] = 0,
+    person_id: Id | None = None, after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Events after the id `after`, oldest first; pass `next_after` back to read on."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from datong.bounds import whole_fen
+
 ORDER = "Order Completed"
 REFUND = "Order Refunded"
 VISIT = "Store Visited"
@@ -25,13 +27,9 @@ def amount(properties: Any) -> int:
     if not isinstance(properties, dict):
         return 0
     for key in ("total", "revenue"):
-        value = properties.get(key)
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int):
+        value = whole_fen(properties.get(key))
+        if value is not None:
             return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
     return 0
 
 

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from datong.api.deps import AdminPrincipal, DbDep, MarketerPrincipal, ReadDbDep, RuntimeDep
 from datong.api.responses import json_response
+from datong.bounds import Id
 from datong.identity import service as identity
 from datong.pipeline import person_listeners
 from datong.profiles import service
@@ -34,21 +35,22 @@ def _read_profile(runtime: Runtime, key: str) -> dict[str, Any]:
 
 
 @router.get("/{person_id}/timeline")
-def get_timeline(db: ReadDbDep, _: MarketerPrincipal, person_id: int,
-                 cursor: str | None = None, limit: Annotated[int, Query()] = 50
+def get_timeline(db: ReadDbDep, _: MarketerPrincipal, person_id: Id,
+                 cursor: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50
                  ) -> dict[str, Any]:
     return service.timeline(db=db, person_id=person_id, cursor=cursor, limit=limit)
 
 
 @router.get("/{person_id}/merges")
-def get_merges(db: ReadDbDep, _: MarketerPrincipal, person_id: int) -> dict[str, Any]:
+def get_merges(db: ReadDbDep, _: MarketerPrincipal, person_id: Id) -> dict[str, Any]:
     identity.current_person(db=db, person_id=person_id)  # 404 for an unknown person
     return {"person_id": person_id,
             "data": identity.merge_history(db=db, person_id=person_id)}
 
 
 @router.post("/{person_id}/unmerge")
-def post_unmerge(db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, person_id: int,
+def post_unmerge(db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, person_id: Id,
                  body: UnmergeRequest) -> dict[str, Any]:
     """Split a person by revoking an edge or detaching an identifier; profiles follow."""
     return identity.unmerge(
@@ -58,7 +60,7 @@ def post_unmerge(db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, pers
 
 
 @router.post("/{person_id}/tags", status_code=201)
-def post_tag(db: DbDep, principal: MarketerPrincipal, person_id: int,
+def post_tag(db: DbDep, principal: MarketerPrincipal, person_id: Id,
              body: TagCreate) -> dict[str, Any]:
     person = identity.current_person(db=db, person_id=person_id)
     add_tag(db=db, person_id=person, tag=body.tag, actor=principal.name)
@@ -66,6 +68,6 @@ def post_tag(db: DbDep, principal: MarketerPrincipal, person_id: int,
 
 
 @router.delete("/{person_id}/tags/{tag}", status_code=204)
-def delete_tag(db: DbDep, _: MarketerPrincipal, person_id: int, tag: str) -> None:
+def delete_tag(db: DbDep, _: MarketerPrincipal, person_id: Id, tag: str) -> None:
     person = identity.current_person(db=db, person_id=person_id)
     remove_tag(db=db, person_id=person, tag=tag)

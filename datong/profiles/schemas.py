@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datong.bounds import Id
+
 
 class UnmergeRequest(BaseModel):
     """Revoke one edge, or detach one identifier (`type:value`): exactly one of them."""
 
     model_config = ConfigDict(extra="forbid")
 
-    edge_id: int | None = None
+    edge_id: Id | None = None
     identifier: str | None = Field(None, max_length=260)
 
 

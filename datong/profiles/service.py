@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
+from datong.bounds import INT64_MAX, is_ascii_digits, parse_id
 from datong.errors import Invalid, NotFound
 from datong.identity import service as identity
 from datong.identity.rules import Rules
@@ -24,8 +25,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def resolve_key(*, db: Connection, rules: Rules, key: str) -> tuple[int, int]:
     """`123` or `type:value` → (the id asked for, the surviving person)."""
-    if key.isdigit():
-        asked = int(key)
+    if is_ascii_digits(key):
+        asked = parse_id(key)
+        if asked is None:
+            raise NotFound(f"no person {key}", field="person_id")
         return asked, identity.current_person(db=db, person_id=asked)
     type_, sep, raw = key.partition(":")
     if not sep:
@@ -98,9 +101,12 @@ def _cursor(text: str | None) -> tuple[datetime, int] | None:
         return None
     micros, _, event_id = text.partition("_")
     try:
-        return EPOCH + timedelta(microseconds=int(micros)), int(event_id)
+        after = EPOCH + timedelta(microseconds=int(micros)), int(event_id)
     except (ValueError, OverflowError):
-        raise Invalid("cursor is not one this API gave", field="cursor") from None
+        after = None
+    if after is None or not 0 <= after[1] <= INT64_MAX:
+        raise Invalid("cursor is not one this API gave", field="cursor")
+    return after
 
 
 def timeline(*, db: Connection, person_id: int, cursor: str | None, limit: int

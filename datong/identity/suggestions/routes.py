@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy import Connection
 
 from datong.api.deps import AdminPrincipal, DbDep, ReadDbDep, RuntimeDep
+from datong.bounds import Cursor, Id
 from datong.errors import Invalid
 from datong.identity import service as identity
 from datong.identity.suggestions import service
@@ -40,8 +41,8 @@ def post_run(runtime: RuntimeDep, _: AdminPrincipal) -> SuggestionRun:
 
 @router.get("", response_model=SuggestionPage)
 def get_suggestions(
-    db: ReadDbDep, _: AdminPrincipal, status: str | None = None, cursor: int | None = None,
-    limit: int = 50,
+    db: ReadDbDep, _: AdminPrincipal, status: str | None = None, cursor: Cursor | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> SuggestionPage:
     """Suggestions (all, or of one status) with both persons' key traits, oldest first."""
     if status is not None and status not in STATUSES:
@@ -57,7 +58,7 @@ def get_suggestions(
 
 @router.post("/{suggestion_id}/accept", response_model=SuggestionReviewed)
 def post_accept(
-    db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, suggestion_id: int
+    db: DbDep, runtime: RuntimeDep, principal: AdminPrincipal, suggestion_id: Id
 ) -> SuggestionReviewed:
     """Merge the two persons (the identity rules may still refuse: 409) and mark it so."""
     merge = partial(identity.merge_persons, rules=runtime.settings.rules,
@@ -69,7 +70,7 @@ def post_accept(
 
 
 @router.post("/{suggestion_id}/reject", response_model=SuggestionReviewed)
-def post_reject(db: DbDep, principal: AdminPrincipal, suggestion_id: int) -> SuggestionReviewed:
+def post_reject(db: DbDep, principal: AdminPrincipal, suggestion_id: Id) -> SuggestionReviewed:
     """Mark the pair as different people; it will not be suggested again."""
     row = service.reject_suggestion(db=db, suggestion_id=suggestion_id, actor=principal.name)
     return SuggestionReviewed(**_public(row, _traits_of(db, row)).model_dump())
