@@ -132,6 +132,28 @@ def test_errors_are_pages_in_the_readers_language(
     assert api.headers["content-type"].startswith("application/json")
 
 
+def test_odd_input_is_a_clear_page_never_a_500(client: TestClient, engine: Engine,
+                                                cast: Cast) -> None:
+    """Ids beyond what the database holds, digits that are not ASCII, a forged CSRF token or
+    flash cookie with non-ASCII text: each is a 4xx page or is ignored, never a 500."""
+    staff = make_staff(engine, cast)
+    sign_in(client, staff.admin)
+    huge = "99999999999999999999"
+    for path in (f"/console/customers/{huge}", f"/console/admin/quarantine/{huge}"):
+        r = client.get(path)
+        assert 400 <= r.status_code < 500 and "Traceback" not in r.text, (path, r.status_code)
+    found = client.get("/console/customers", params={"q": "²"})
+    assert found.status_code == 200
+    forged = client.post("/console/customers/1/tags", data={"tag": "vip", "csrf": "令牌"},
+                         follow_redirects=False)
+    assert forged.status_code == 403
+    session = client.cookies["datong_session"]  # and a flash cookie as a browser may send it
+    odd_cookie = f"datong_session={session}; datong_flash=x.sig\u00e9".encode("latin-1")
+    page = client.get("/console/customers", headers={"cookie": odd_cookie},
+                      follow_redirects=False)
+    assert page.status_code == 200 and "datong_flash" not in page.text
+
+
 def test_assets_come_from_the_installed_packages(client: TestClient) -> None:
     chart = client.get("/console/vendor/chart.js")
     assert chart.status_code == 200 and "Chart" in chart.text[:5000]

@@ -69,7 +69,7 @@ def _form_error(exc: DatongError) -> str | None:
     """The message key of a mistake the visitor fixes on the form, else None."""
     if exc.code == "consent":
         return "error.consent"
-    if exc.field == "phone" and exc.code in ("phone", "invalid"):
+    if exc.field == "phone" and exc.code in ("phone", "bad_phone", "invalid"):
         return "error.phone"
     return None
 

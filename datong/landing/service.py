@@ -83,7 +83,7 @@ def enrol_visitor(*, db: Connection, settings: Settings, outbox: Outbox,
         raise Invalid("the visitor did not agree to the membership terms", field="consent",
                       code="consent")
     if not phone.strip() or len(phone) > 40:
-        raise Invalid("a mobile number is needed", field="phone", code="phone")
+        raise Invalid("a mobile number is needed", field="phone", code="bad_phone")
     data = loyalty.Enrolment(
         phone=phone, name=name.strip()[:100], enrol_token=token,
         channel=None if token else "online", referral_code=referral_code,

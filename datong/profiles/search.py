@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, cast, select
 
+from datong.bounds import parse_id
 from datong.errors import Invalid
 from datong.identity import service as identity
 from datong.identity.rules import Rules
@@ -63,7 +64,8 @@ def search_persons(*, db: Connection, rules: Rules, query: str,
     if len(text) > 200:
         raise Invalid("a search has at most 200 characters", field="q")
     limit = max(1, min(limit, MAX_RESULTS))
-    found = [int(text)] if text.isdigit() and len(text) < 7 else []
+    number = parse_id(text) if len(text) < 7 else None
+    found = [number] if number is not None else []
     found = [identity.current_person(db=db, person_id=p) for p in found
              if _person_exists(db, p)]
     for person in _exact(db, rules, text) + _by_name(db, text, limit):

@@ -19,7 +19,7 @@ def new_token() -> str:
 def check_csrf(expected: str | None, sent: str | None) -> None:
     """Refuse a form or POST whose token does not match the session's (or the login
     cookie's): another site cannot read it, so it cannot send it."""
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
+    if not expected or not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise Forbidden("the form has expired or did not come from this console; reload the "
                         "page and try again", code="csrf")
 
@@ -38,7 +38,7 @@ def unpack_flash(secret: str, cookie: str | None) -> tuple[str, str] | None:
     if not cookie or "." not in cookie:
         return None
     payload, _, signature = cookie.rpartition(".")
-    if not hmac.compare_digest(signature, _sign(secret, payload.encode())):
+    if not hmac.compare_digest(signature.encode(), _sign(secret, payload.encode()).encode()):
         return None
     try:
         kind, text = orjson.loads(base64.urlsafe_b64decode(payload.encode()))

@@ -134,6 +134,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "已有员工账号“{username}”。",
         "en": "There is a staff account “{username}” already.",
     },
+    "error.consent": {
+        "zh-CN": "请先勾选同意条款。", "en": "Please tick the consent box first.",
+    },
+    "error.no_link": {
+        "zh-CN": "这个链接无效，请重新扫描门店的二维码。",
+        "en": "This link is not valid; please scan the store's QR code again.",
+    },
     "error.bad_phone": {"zh-CN": "手机号不对。", "en": "That is not a mobile number."},
     "errdetail.bad_phone": {
         "zh-CN": "“{phone}”不是可用的手机号，请核对。",

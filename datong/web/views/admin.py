@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from datong.auth.tokens import create_token, list_tokens, revoke_token
+from datong.bounds import Id
 from datong.errors import DatongError, Invalid
 from datong.ingest import quarantine
 from datong.ingest.sources import create_source, list_sources
@@ -160,7 +161,7 @@ def quarantine_page(request: Request, user: AdminOnly, status: str = "pending",
 
 
 @router.get("/quarantine/{item_id}", response_class=HTMLResponse)
-def quarantined_page(request: Request, user: AdminOnly, item_id: int) -> HTMLResponse:
+def quarantined_page(request: Request, user: AdminOnly, item_id: Id) -> HTMLResponse:
     with _read(request) as db, db.begin():
         item = quarantine.get_quarantined(db=db, item_id=item_id)
     return render(request, "admin_quarantined.html", {
@@ -181,7 +182,7 @@ def _fixed(text: str) -> dict[str, Any] | None:
 
 
 @router.post("/quarantine/{item_id}/replay")
-def post_replay(request: Request, user: PostAdmin, item_id: int,
+def post_replay(request: Request, user: PostAdmin, item_id: Id,
                 message: Annotated[str, Form(max_length=200_000)] = "") -> RedirectResponse:
     hooks = request.app.state.runtime.writer.hooks
     return act(request, f"/console/admin/quarantine/{item_id}",
@@ -191,7 +192,7 @@ def post_replay(request: Request, user: PostAdmin, item_id: int,
 
 
 @router.post("/quarantine/{item_id}/discard")
-def post_discard(request: Request, user: PostAdmin, item_id: int) -> RedirectResponse:
+def post_discard(request: Request, user: PostAdmin, item_id: Id) -> RedirectResponse:
     return act(request, f"/console/admin/quarantine/{item_id}",
                lambda db: quarantine.discard(db=db, item_id=item_id),
                lambda t, _: t("admin.discarded"))

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from datong.bounds import SmallId
 from datong.errors import DatongError, Invalid
 from datong.loyalty.program import load_program
 from datong.offers import issuing, templates
@@ -104,7 +105,7 @@ def _changes(stock: str, limit: str, status: str) -> TemplateUpdate:
 
 
 @router.post("/coupons/{template_id}/edit")
-def post_edit(request: Request, user: PostAdmin, template_id: int, stock: Short = "",
+def post_edit(request: Request, user: PostAdmin, template_id: SmallId, stock: Short = "",
               per_person_limit: Short = "", status: Short = "") -> RedirectResponse:
     """Stock (raised or lowered, never below what was issued), status and per-person limit."""
     return act(request, BACK, lambda db: templates.update_template(
@@ -115,7 +116,7 @@ def post_edit(request: Request, user: PostAdmin, template_id: int, stock: Short 
 
 
 @router.post("/coupons/{template_id}/issue")
-def post_issue(request: Request, user: PostAdmin, template_id: int,
+def post_issue(request: Request, user: PostAdmin, template_id: SmallId,
                persons: Text = "") -> RedirectResponse:
     runtime = request.app.state.runtime
     wanted = [p.strip() for p in persons.replace(",", "\n").splitlines() if p.strip()]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Connection
 
+from datong.bounds import SmallId
 from datong.errors import Invalid
 from datong.loyalty.program import load_program, parse_toml, save_program, to_toml
 from datong.offers import reservations
@@ -72,7 +73,7 @@ def _moment(text: str, field: str, zone: Any) -> datetime:
 
 
 @router.post("/reservations/{experience_id}/slots")
-def post_slot(request: Request, user: PostAdmin, experience_id: int, starts: Text = "",
+def post_slot(request: Request, user: PostAdmin, experience_id: SmallId, starts: Text = "",
               ends: Text = "", capacity: Text = "") -> RedirectResponse:
     zone = request.app.state.runtime.settings.tz
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from datong.auth.roles import Role
+from datong.bounds import Id
 from datong.errors import DatongError, Invalid, NotFound
 from datong.identity import service as identity
 from datong.identity.suggestions import service as suggestions
@@ -116,7 +117,7 @@ def _o2o(db: Connection, settings: Any, person: int) -> dict[str, Any]:
 
 
 @router.get("/customers/{person_id}", response_class=HTMLResponse)
-def customer_page(request: Request, user: Marketing, person_id: int,
+def customer_page(request: Request, user: Marketing, person_id: Id,
                   cursor: str | None = None) -> Response:
     settings = request.app.state.runtime.settings
     with _read(request) as db, db.begin():
@@ -128,7 +129,7 @@ def customer_page(request: Request, user: Marketing, person_id: int,
 
 
 @router.post("/customers/{person_id}/tags")
-def post_tag(request: Request, user: PostMarketing, person_id: int,
+def post_tag(request: Request, user: PostMarketing, person_id: Id,
              tag: Annotated[str, Form(max_length=200)] = "") -> RedirectResponse:
     def action(db: Connection) -> str:
         person = identity.current_person(db=db, person_id=person_id)
@@ -140,7 +141,7 @@ def post_tag(request: Request, user: PostMarketing, person_id: int,
 
 
 @router.post("/customers/{person_id}/tags/remove")
-def post_untag(request: Request, user: PostMarketing, person_id: int,
+def post_untag(request: Request, user: PostMarketing, person_id: Id,
                tag: Annotated[str, Form(max_length=200)] = "") -> RedirectResponse:
     def action(db: Connection) -> str:
         remove_tag(db=db, person_id=identity.current_person(db=db, person_id=person_id),
@@ -152,7 +153,7 @@ def post_untag(request: Request, user: PostMarketing, person_id: int,
 
 
 @router.post("/customers/{person_id}/unmerge")
-def post_unmerge(request: Request, user: PostAdmin, person_id: int,
+def post_unmerge(request: Request, user: PostAdmin, person_id: Id,
                  identifier: Annotated[str, Form(max_length=260)] = "",
                  edge_id: Annotated[str, Form(max_length=20)] = "") -> RedirectResponse:
     runtime = request.app.state.runtime
@@ -192,7 +193,7 @@ def suggestion_queue(request: Request, user: AdminOnly, status: str = "pending",
 
 
 @router.post("/suggestions/{suggestion_id}/accept")
-def post_accept(request: Request, user: PostAdmin, suggestion_id: int) -> RedirectResponse:
+def post_accept(request: Request, user: PostAdmin, suggestion_id: Id) -> RedirectResponse:
     runtime = request.app.state.runtime
     merge = partial(identity.merge_persons, rules=runtime.settings.rules,
                     listeners=person_listeners(runtime.settings, runtime.outbox))
@@ -204,7 +205,7 @@ def post_accept(request: Request, user: PostAdmin, suggestion_id: int) -> Redire
 
 
 @router.post("/suggestions/{suggestion_id}/reject")
-def post_reject(request: Request, user: PostAdmin, suggestion_id: int) -> RedirectResponse:
+def post_reject(request: Request, user: PostAdmin, suggestion_id: Id) -> RedirectResponse:
     return act(request, "/console/suggestions",
                lambda db: suggestions.reject_suggestion(
                    db=db, suggestion_id=suggestion_id, actor=user.principal.name),
