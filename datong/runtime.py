@@ -16,7 +16,7 @@ from datong.outbox.service import Outbox
 from datong.pipeline import event_hooks, outbox
 from datong.settings import Settings
 from datong.store.commits import CommitQueue
-from datong.store.database import open_store
+from datong.store.database import open_store, prepared_engine
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Runtime:
             hooks=event_hooks(settings, events=events) if hooks is None else hooks,
         )
         return cls(settings, engine, writer, WriteKeyCache(engine), events, TokenCache(engine),
-                   CommitQueue(engine))
+                   CommitQueue(prepared_engine(engine)))
 
     def start(self) -> None:
         self.writer.start()
@@ -53,6 +53,7 @@ class Runtime:
             task.cancel()
         self.writer.stop()
         self.commits.stop()
+        self.commits.engine.dispose()
         self.engine.dispose()
 
     async def stop_async(self) -> None:

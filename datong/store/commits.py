@@ -63,12 +63,17 @@ class CommitQueue:
         self._retry_after = retry_after
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._pending = 0
+        self.savepoints = 0  # opened so far (units that wrote while sharing a group)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     @property
     def pending(self) -> int:
         return self._pending
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     def start(self) -> None:
         if self._thread is None:
@@ -120,18 +125,11 @@ class CommitQueue:
     def _commit(self, group: list[_Job[Any]]) -> None:
         try:
             with writer_lock(self._engine), self._engine.connect() as conn:
-                transaction = conn.begin()
-                if len(group) == 1:  # alone, it needs no savepoint: a failure rolls back all
-                    _run(conn, group[0])
-                    failed = group[0].error is not None
-                else:
-                    for job in group:
-                        _run_in_savepoint(conn, job)
-                    failed = False
-                if failed:
-                    transaction.rollback()
-                else:
-                    transaction.commit()
+                try:
+                    self._transaction(conn, group)
+                except Exception:  # the transaction may be left open (SQLite keeps it when
+                    conn.invalidate()  # a deferred check fails at COMMIT): never reuse it
+                    raise
         except Exception as exc:  # the store refused the group: nobody's work was kept, and
             # a refusal may have rested on another unit's write that is now gone
             logger.exception("a group of %d writes failed", len(group))
@@ -144,6 +142,19 @@ class CommitQueue:
             self._pending -= len(group)
         for job in group:
             job.loop.call_soon_threadsafe(_settle, job)
+
+    def _transaction(self, conn: Connection, group: list[_Job[Any]]) -> None:
+        transaction = conn.begin()
+        if len(group) == 1:  # alone, it needs no savepoint: a failure rolls back all
+            _run(conn, group[0])
+            failed = group[0].error is not None
+        else:
+            self.savepoints += sum(_run_in_savepoint(conn, job) for job in group)
+            failed = False
+        if failed:
+            transaction.rollback()
+        else:
+            transaction.commit()
 
 
 def _run(conn: Connection, job: _Job[Any]) -> None:
@@ -182,17 +193,19 @@ def _open_before_write(conn: Connection, cursor: Any, statement: str, parameters
         state.opened = True
 
 
-def _run_in_savepoint(conn: Connection, job: _Job[Any]) -> None:
+def _run_in_savepoint(conn: Connection, job: _Job[Any]) -> bool:
+    """Run one unit of a group; True when it opened a savepoint. A unit that wrote and then
+    failed is rolled back to its savepoint; one that succeeded leaves it in place (no
+    round trip to release it: the commit releases them all)."""
     state = conn.info.setdefault(_STATE, _LazySavepoint())
     state.watching, state.opened = True, False
     try:
         _run(conn, job)
     finally:
         state.watching = False
-    if state.opened:
-        if job.error is not None:
-            conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_UNIT}")
-        conn.exec_driver_sql(f"RELEASE SAVEPOINT {_UNIT}")
+    if state.opened and job.error is not None:
+        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_UNIT}")
+    return state.opened
 
 
 def _settle(job: _Job[Any]) -> None:
