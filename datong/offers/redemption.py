@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select
 
 from datong.auth.tokens import Principal
 from datong.errors import Conflict, DatongError, Invalid, NotFound
@@ -26,13 +26,10 @@ from datong.offers.places import store_code, store_id
 from datong.offers.tables import (
     coupon_orders,
     coupon_redemptions,
-    coupon_template_versions,
-    coupon_templates,
-    coupons,
 )
 from datong.offers.templates import version_terms
 from datong.offers.terms import Terms, allows_channel, discount, threshold_floor
-from datong.store.database import PerDialect
+from datong.store.raw import RawStatement
 from datong.store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -102,26 +99,42 @@ def _stacking_message(terms: Terms) -> str:
     return "the coupon already used on this order cannot be combined with another"
 
 
-_EARLIER = (select(coupon_redemptions.c.id)
-            .where(coupon_redemptions.c.idempotency_key == bindparam("key"))
-            .scalar_subquery())
-_COUPON = (select(coupons, coupon_templates.c.name.label("template_name"),
-                  coupon_template_versions.c.terms, _EARLIER.label("replay_id"))
-           .join(coupon_templates, coupon_templates.c.id == coupons.c.template_id)
-           .join(coupon_template_versions,
-                 (coupon_template_versions.c.template_id == coupons.c.template_id)
-                 & (coupon_template_versions.c.version == coupons.c.version))
-           .where(coupons.c.code == bindparam("code")))
+class _Coupon(NamedTuple):
+    id: int
+    code: str
+    template_id: int
+    version: int
+    person_id: int
+    status: str
+    claim_channel: str
+    claim_store_id: int | None
+    valid_from: datetime
+    valid_until: datetime
+    redemption_id: int | None
+    template_name: str
+    terms: Any
+    replay_id: int | None
+
+
+# The coupon, its template's name, the terms of its version and — given an idempotency key —
+# the redemption already made under it, in one statement.
+_COUPON = RawStatement("""
+    SELECT c.id, c.code, c.template_id, c.version, c.person_id, c.status, c.claim_channel,
+           c.claim_store_id, c.valid_from, c.valid_until, c.redemption_id, t.name, v.terms,
+           (SELECT r.id FROM coupon_redemptions r WHERE r.idempotency_key = :key)
+    FROM coupons c
+    JOIN coupon_templates t ON t.id = c.template_id
+    JOIN coupon_template_versions v ON v.template_id = c.template_id AND v.version = c.version
+    WHERE c.code = :code""", result_times=(8, 9), result_json=(12,))
 
 
 def _load(db: Connection, ctx: OffersContext, code: str, key: str | None = None
-          ) -> tuple[Any, Terms, str]:
-    """The coupon, the terms of its version and its template's name — and, given an
-    idempotency key, the redemption already made under it (`replay_id`) — in one query."""
-    row = db.execute(_COUPON, {"code": code, "key": key or ""}).first()
-    if row is None:
+          ) -> tuple[_Coupon, Terms, str]:
+    found = _COUPON.one(db, {"code": code, "key": key or ""})
+    if found is None:
         raise NotFound(f"no coupon with code {codes.mask(code)}", field="code",
                        code="unknown_coupon")
+    row = _Coupon(*found)
     terms = version_terms(db, row.template_id, row.version, row.terms)
     return row, terms, str(row.template_name)
 
@@ -179,7 +192,7 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
         redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
                                 actor(principal), now)
         recorded = True
-        won = db.execute(_REDEEM, {"coupon": row.id, "redemption": redemption_id})
+        won = _REDEEM.execute(db, {"coupon": row.id, "redemption": redemption_id})
         if won.rowcount != 1:
             raise Conflict("this coupon has just been redeemed by another request",
                            code="already_redeemed")
@@ -202,9 +215,9 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
     return {**answer, "redemption_id": redemption_id, "replayed": False}
 
 
-_REDEEM = (update(coupons)
-           .where(coupons.c.id == bindparam("coupon"), coupons.c.status == "issued")
-           .values(status="redeemed", redemption_id=bindparam("redemption")))
+_REDEEM = RawStatement("""
+    UPDATE coupons SET status = 'redeemed', redemption_id = :redemption
+    WHERE id = :coupon AND status = 'issued'""")
 
 
 def _fingerprint(coupon_id: int, order_id: str, amount: int, channel: str,
@@ -228,29 +241,27 @@ def _replay(db: Connection, key: str, fingerprint: str) -> dict[str, Any] | None
     return {**found.response, "redemption_id": found.id, "replayed": True}
 
 
-def _build_hold(dialect: Any) -> Any:
-    stmt = dialect.insert(coupon_orders)
-    return stmt.on_conflict_do_update(
-        index_elements=["order_id"],
-        set_={"coupons": coupon_orders.c.coupons + 1, "exclusive": stmt.excluded.exclusive},
-        where=(coupon_orders.c.coupons == 0)
-        | (~coupon_orders.c.exclusive & ~stmt.excluded.exclusive),
-    ).returning(coupon_orders.c.coupons)
-
-
-_HOLD = PerDialect(_build_hold)
+# Counts the coupon on its order unless the order's coupons and this one do not stack.
+_HOLD = RawStatement("""
+    INSERT INTO coupon_orders (order_id, exclusive, coupons) VALUES (:order_id, :exclusive, 1)
+    ON CONFLICT (order_id) DO UPDATE
+    SET coupons = coupon_orders.coupons + 1, exclusive = excluded.exclusive
+    WHERE coupon_orders.coupons = 0 OR (NOT coupon_orders.exclusive AND NOT excluded.exclusive)
+    RETURNING coupons""")
 
 
 def _hold_order(db: Connection, order_id: str, *, exclusive: bool, terms: Terms) -> None:
-    """Count the coupon on its order unless the order's coupons and this one do not stack."""
-    held = db.execute(_HOLD(db), {"order_id": order_id, "exclusive": exclusive, "coupons": 1})
-    if held.first() is None:
+    if _HOLD.one(db, {"order_id": order_id, "exclusive": exclusive}) is None:
         raise Conflict(_stacking_message(terms), code="does_not_stack")
 
 
-_RECORD = PerDialect(lambda dialect: dialect.insert(coupon_redemptions)
-                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                     .returning(coupon_redemptions.c.id))
+_RECORD = RawStatement("""
+    INSERT INTO coupon_redemptions (coupon_id, idempotency_key, fingerprint, order_id,
+        order_amount, discount, channel, store_id, actor, status, redeemed_at, response)
+    VALUES (:coupon_id, :idempotency_key, :fingerprint, :order_id, :order_amount, :discount,
+        :channel, :store_id, :actor, 'redeemed', :redeemed_at, :response)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id""", json=("response",), times=("redeemed_at",))
 
 
 def _record(db: Connection, coupon_id: int, key: str, fingerprint: str,
@@ -259,13 +270,13 @@ def _record(db: Connection, coupon_id: int, key: str, fingerprint: str,
     rolls it back with the rest). The key is unique: a concurrent holder of the same key
     makes this wait for it and then insert nothing (no error that would spoil the
     transaction), so the caller can answer that first redemption."""
-    new_id = db.execute(_RECORD(db), {
+    new = _RECORD.one(db, {
         "coupon_id": coupon_id, "idempotency_key": key, "fingerprint": fingerprint,
         "order_id": answer["order_id"], "order_amount": answer["order_amount"],
         "discount": answer["discount"], "channel": answer["channel"], "store_id": where,
-        "actor": who, "status": "redeemed", "redeemed_at": now, "response": answer,
-    }).scalar()
-    if new_id is None:
+        "actor": who, "redeemed_at": now, "response": answer,
+    })
+    if new is None:
         raise Conflict("this idempotency key was used for another redemption",
                        code="idempotency_key_reused", field="idempotency_key")
-    return int(new_id)
+    return int(new[0])

@@ -186,9 +186,16 @@ class _LazySavepoint:
 
 def _open_before_write(conn: Connection, cursor: Any, statement: str, parameters: Any,
                        context: Any, executemany: bool) -> None:
-    state = conn.info.get(_STATE)
-    if state is not None and state.watching and not state.opened \
-            and statement.lstrip()[:6].upper() != "SELECT":
+    if statement.lstrip()[:6].upper() != "SELECT":
+        before_write(conn.info, cursor)
+
+
+def before_write(info: dict[Any, Any], cursor: Any) -> None:
+    """Open the running unit's savepoint if it has none yet. Statements that SQLAlchemy runs
+    come here through its event; statements run on the driver's cursor (datong.store.raw)
+    call it themselves."""
+    state = info.get(_STATE)
+    if state is not None and state.watching and not state.opened:
         cursor.execute(f"SAVEPOINT {_UNIT}")
         state.opened = True
 
