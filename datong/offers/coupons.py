@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -16,6 +17,32 @@ from datong.offers.templates import load_terms
 from datong.offers.terms import Terms
 
 CODE_LENGTH = codes.COUPON_RANDOM + 1
+
+
+class CouponRow(NamedTuple):
+    """A coupon row, as written by the issuing path (the columns of `coupons`, in order)."""
+
+    id: int
+    code: str
+    template_id: int
+    version: int
+    person_id: int
+    anchor_identifier_id: int | None
+    status: str
+    source: str
+    claim_channel: str
+    claim_store_id: int | None
+    issued_by: str
+    issued_at: datetime
+    valid_from: datetime
+    valid_until: datetime
+    redemption_id: int | None
+    expired_at: datetime | None
+    issue_key: str | None
+
+
+COUPON_TIMES = tuple(CouponRow._fields.index(n) for n in
+                     ("issued_at", "valid_from", "valid_until", "expired_at"))
 
 
 def coupon_row(db: Connection, *, coupon_id: int | None = None, code: str | None = None,

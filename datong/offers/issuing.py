@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from datong.auth.tokens import Principal
@@ -22,13 +22,13 @@ from datong.errors import Conflict, DatongError, Forbidden
 from datong.offers import codes
 from datong.offers.access import actor, require_channel_actor, require_manager
 from datong.offers.context import OffersContext
-from datong.offers.coupons import view
+from datong.offers.coupons import COUPON_TIMES, CouponRow, view
 from datong.offers.people import resolve
 from datong.offers.places import store_id
-from datong.offers.tables import coupon_claims, coupon_templates, coupons
+from datong.offers.tables import coupons
 from datong.offers.templates import _template_row, load_terms, template_with_terms
 from datong.offers.terms import Terms, validity
-from datong.store.database import PerDialect
+from datong.store.raw import RawStatement
 from datong.store.types import utcnow
 
 
@@ -120,7 +120,7 @@ def _take(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime
         raise Conflict(f"the person already holds the most coupons of template "
                        f"{template.id} allowed ({template.per_person_limit})",
                        code="limit_reached", params={"limit": int(template.per_person_limit)})
-    taken = db.execute(_TAKE_STOCK, {"template": template.id})
+    taken = _TAKE_STOCK.execute(db, {"template": template.id})
     if taken.rowcount != 1:
         raise Conflict(f"coupon template {template.id} is out of stock", code="out_of_stock")
     start, until = validity(terms, now)
@@ -131,34 +131,34 @@ def _take(db: Connection, template: Any, terms: Terms, req: Issue, now: datetime
         "issued_by": req.actor, "issued_at": now, "valid_from": start, "valid_until": until,
         "issue_key": req.issue_key,
     }
-    row = db.execute(_NEW_COUPON, values).first()
-    assert row is not None
-    return row
+    found = _NEW_COUPON.one(db, values)
+    assert found is not None
+    return CouponRow(*found)
 
 
-_TAKE_STOCK = (update(coupon_templates)
-               .where(coupon_templates.c.id == bindparam("template"),
-                      coupon_templates.c.stock.is_(None)
-                      | (coupon_templates.c.issued < coupon_templates.c.stock))
-               .values(issued=coupon_templates.c.issued + 1))
-_NEW_COUPON = coupons.insert().returning(*coupons.c)
-
-
-def _build_count(dialect: Any) -> Any:
-    stmt = dialect.insert(coupon_claims)
-    return stmt.on_conflict_do_update(
-        index_elements=["template_id", "person_id"],
-        set_={"claimed": coupon_claims.c.claimed + 1},
-        where=coupon_claims.c.claimed < bindparam("limit"),
-    ).returning(coupon_claims.c.claimed)
-
-
-_COUNT_CLAIM = PerDialect(_build_count)
+_TAKE_STOCK = RawStatement("""
+    UPDATE coupon_templates SET issued = issued + 1
+    WHERE id = :template AND (stock IS NULL OR issued < stock)""")
+_NEW_COUPON = RawStatement(f"""
+    INSERT INTO coupons (code, template_id, version, person_id, anchor_identifier_id, status,
+        source, claim_channel, claim_store_id, issued_by, issued_at, valid_from, valid_until,
+        issue_key)
+    VALUES (:code, :template_id, :version, :person_id, :anchor_identifier_id, :status,
+        :source, :claim_channel, :claim_store_id, :issued_by, :issued_at, :valid_from,
+        :valid_until, :issue_key)
+    RETURNING {", ".join(CouponRow._fields)}""",
+    times=("issued_at", "valid_from", "valid_until"), result_times=COUPON_TIMES)
+# Counts the person's claim unless the person holds the limit already.
+_COUNT_CLAIM = RawStatement("""
+    INSERT INTO coupon_claims (template_id, person_id, claimed) VALUES (:template, :person, 1)
+    ON CONFLICT (template_id, person_id) DO UPDATE SET claimed = coupon_claims.claimed + 1
+    WHERE coupon_claims.claimed < :limit
+    RETURNING claimed""")
 
 
 def _count_claim(db: Connection, template_id: int, person_id: int, limit: int) -> bool:
-    return db.execute(_COUNT_CLAIM(db), {"template_id": template_id, "person_id": person_id,
-                                         "claimed": 1, "limit": limit}).first() is not None
+    return _COUNT_CLAIM.one(db, {"template": template_id, "person": person_id,
+                                 "limit": limit}) is not None
 
 
 def claim(*, db: Connection, ctx: OffersContext, principal: Principal, template_id: int,
