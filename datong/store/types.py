@@ -62,7 +62,7 @@ def sqlite_time(value: datetime) -> str:
         if len(_TEXTS) >= _TEXTS_SIZE:
             _TEXTS.clear()
         d = value.astimezone(UTC) if value.tzinfo is not UTC and value.utcoffset() else value
-        # formatting the fields is faster than isoformat() here (it is the ingest hot path)
-        text = _TEXTS[value] = (f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:"
-                                f"{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}")
+        # isoformat is C code (a third of the cost of formatting the fields); the slice drops
+        # the "+00:00" of an aware value. Years are zero-padded to four digits either way.
+        text = _TEXTS[value] = d.isoformat(" ", "microseconds")[:26]
     return text
