@@ -60,6 +60,8 @@ def parse_time(value: Any, field: str) -> datetime | None:
             raise TypeError
     except (TypeError, ValueError, OverflowError, OSError):
         raise Rejected("invalid_field", f"{field} is not an ISO-8601 time: {value!r:.60}") from None
+    if parsed.tzinfo is UTC:  # "Z" or "+00:00": already what it must be
+        return parsed
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
