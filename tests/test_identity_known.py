@@ -3,6 +3,8 @@ identity clock says they are still what the table holds, on SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, select, update
 
 from datong.identity import service, store
-from datong.identity.known import read_clock
+from datong.identity.known import hold_identity_writers, read_clock
 from datong.identity.resolver import IdentityResolver
 from datong.identity.tables import identifiers, persons
 from datong.ingest import log
@@ -204,3 +206,33 @@ def test_merges_and_splits_move_the_kept_rows_along(
     assert results[0] == results[1]
     assert ["device_id:d-1", "device_id:d-2", "device_id:d-3", "email:a@x.cn",
             "phone:+8613811112222", "user_id:u-1"] in results[1]
+
+
+def test_a_batch_repair_waits_for_identity_writers_instead_of_failing(engine: Engine) -> None:
+    """PostgreSQL: a REPEATABLE READ repair that holds the writers off first is not undone by
+    the clock row an ingest transaction updated meanwhile (it would fail to serialise)."""
+    if not is_postgres(engine):
+        pytest.skip("SQLite's writers are serialised by its database lock")
+    outcome: list[str] = []
+
+    def repair() -> None:
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                hold_identity_writers(conn)
+                conn.execute(select(identifiers)).all()
+                conn.execute(update(identifiers).values(last_key="k"))
+            outcome.append("committed")
+
+    with engine.begin() as ingest_db:
+        read_clock(ingest_db, lock=True)
+        ingest_db.execute(identifiers.insert().values(type="device_id", value="d",
+                                                      first_seen_at=utcnow()))
+        worker = threading.Thread(target=repair)
+        worker.start()
+        time.sleep(0.3)  # the repair waits for this transaction
+        assert outcome == []
+    worker.join(timeout=30)
+    assert outcome == ["committed"]
+    with engine.connect() as db:
+        assert db.execute(select(identifiers.c.last_key)).scalar_one() == "k"

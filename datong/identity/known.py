@@ -40,6 +40,16 @@ def read_clock(db: Connection, *, lock: bool = False) -> int:
     return int(token)
 
 
+def hold_identity_writers(db: Connection) -> None:
+    """PostgreSQL, as the first statement of a REPEATABLE READ transaction that will write
+    identifiers (a batch repair): wait for the transactions that hold the clock, then keep
+    every writer of identifiers out until this one ends. Its snapshot is taken after the
+    lock (LOCK takes none), so its first write to identifiers does not fail on the clock row
+    a writer updated meanwhile. SQLite's writer lock does this already."""
+    if is_postgres(db):
+        db.exec_driver_sql("LOCK TABLE identity_clock IN EXCLUSIVE MODE")
+
+
 @dataclass
 class _Staged:
     """What one transaction left: rows as it wrote them, at the token its writes left."""
