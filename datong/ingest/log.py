@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, select
 from datong.ingest.tables import events, quarantine
 from datong.store.arrays import unnest
 from datong.store.database import is_postgres
-from datong.store.types import json_dumps, sqlite_time
+from datong.store.types import json_dumps, sqlite_time, utc_text
 
 # Called in the same transaction with the rows that were new (each with its "id"): how later
 # domains (identity, loyalty) keep their state in step with the log.
@@ -65,14 +65,25 @@ def _new_rows(
 
 
 _COLUMNS = tuple(c.name for c in events.columns if c.name != "id")
-_TIMES = frozenset({"timestamp", "original_timestamp", "sent_at", "received_at"})
+_TIMES = frozenset({"timestamp", "sent_at", "received_at"})
+_ONCE_TIMES = frozenset({"original_timestamp"})  # read by no hook: not worth remembering
 _JSONS = frozenset({"properties", "traits", "context", "extra"})
 
 
 def _time_text(value: datetime | None) -> str | None:
     """A time as SQLite stores it (`sqlite_time` remembers recent ones: the rows of one
-    request share their received_at and sent_at)."""
+    request share their received_at and sent_at; the hooks convert each timestamp again)."""
     return None if value is None else sqlite_time(value)
+
+
+def _once_time_text(value: datetime | None) -> str | None:
+    return None if value is None else utc_text(value)
+
+
+def _json_text(value: Any) -> str:
+    """JSON text of a column; most events have no traits and no extra (stored as JSON null,
+    as SQLAlchemy's JSON type stores None)."""
+    return "null" if value is None else json_dumps(value)
 
 
 def _insert_sqlite(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str]]:
@@ -82,8 +93,10 @@ def _insert_sqlite(db: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple
     for i, name in enumerate(_COLUMNS):
         if name in _TIMES:
             columns[i] = map(_time_text, columns[i])
+        elif name in _ONCE_TIMES:
+            columns[i] = map(_once_time_text, columns[i])
         elif name in _JSONS:
-            columns[i] = map(json_dumps, columns[i])
+            columns[i] = map(_json_text, columns[i])
     names = ", ".join(_COLUMNS)
     marks = ", ".join("?" for _ in _COLUMNS)
     db.exec_driver_sql(
@@ -105,7 +118,7 @@ def _insert_postgres(db: Connection, rows: Sequence[dict[str, Any]]
     columns: list[Any] = [list(c) for c in zip(*map(itemgetter(*_COLUMNS), rows), strict=True)]
     for i, name in enumerate(_COLUMNS):
         if name in _JSONS:
-            columns[i] = list(map(json_dumps, columns[i]))
+            columns[i] = list(map(_json_text, columns[i]))
     names = ", ".join(f'"{c}"' for c in _COLUMNS)
     driver = db.connection.driver_connection
     assert driver is not None
