@@ -184,6 +184,7 @@ def test_merges_and_splits_move_the_kept_rows_along(
          {"anonymousId": "d-1"}],  # u-1 moves along, though this batch does not carry it
         [{"userId": "u-1", "anonymousId": "d-2"}],
         [{"anonymousId": "d-1"}, {"traits": {"email": "a@x.cn"}, "anonymousId": "d-3"}],
+        [{"anonymousId": "d-4", "traits": {"phone": "13811112222"}}],  # moved in batch 3
     ]
     results = []
     for size in (0, 100):
@@ -204,7 +205,7 @@ def test_merges_and_splits_move_the_kept_rows_along(
             groups.setdefault(person, set()).add(f"{type_}:{value}")
         results.append(sorted(sorted(g) for g in groups.values()))
     assert results[0] == results[1]
-    assert ["device_id:d-1", "device_id:d-2", "device_id:d-3", "email:a@x.cn",
+    assert ["device_id:d-1", "device_id:d-2", "device_id:d-3", "device_id:d-4", "email:a@x.cn",
             "phone:+8613811112222", "user_id:u-1"] in results[1]
 
 

@@ -66,10 +66,12 @@ class IdentityResolver:
 def resolve(db: Connection, items: list[Item], rules: Rules,
             listeners: Sequence[PersonListener], known: KnownIdentifiers | None = None) -> None:
     idents = {i for item in items for i in (*item.found.linkable, *item.found.blocked)}
+    kept: frozenset[Ident] = frozenset()
     if known is None:
         rows = store.ensure_identifiers(db, idents)
     else:
         rows, missing = known.open(db, idents)
+        kept = frozenset(rows)
         rows.update(store.ensure_identifiers(db, set(missing)))
     if _arrived_late(db, items, rows):
         db.info.pop(OWNERS, None)
@@ -77,7 +79,7 @@ def resolve(db: Connection, items: list[Item], rules: Rules,
         # transaction forgets every kept row.
         replay(db, items, rows, rules, listeners)
     else:
-        _append(db, items, rows, rules, listeners, known)
+        _append(db, items, rows, rules, listeners, known, kept)
 
 
 def _arrived_late(db: Connection, items: list[Item], rows: dict[Ident, Any]) -> bool:
@@ -100,7 +102,8 @@ def _arrived_late(db: Connection, items: list[Item], rows: dict[Ident, Any]) -> 
 
 
 def _append(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Rules,
-            listeners: Sequence[PersonListener], known: KnownIdentifiers | None) -> None:
+            listeners: Sequence[PersonListener], known: KnownIdentifiers | None,
+            kept: frozenset[Ident] = frozenset()) -> None:
     """The usual case: every event is newer than the part of the graph it touches."""
     quiet, busy = _split_quiet(items, rows)
     touched = {rows[i].person_id for item in busy for i in item.found.linkable
@@ -125,20 +128,23 @@ def _append(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Ru
                   for item in quiet]
     record(db, items, decisions, rows, real)
     if known is not None:  # before the listeners: whatever they write is theirs to tell
-        _stage(db, known, rows, changed, decisions)
+        _stage(db, known, rows, kept, changed, decisions)
     absorbed = _log_merges(db, decisions, real, listeners)
     owners = {item.event_id: real.get(d.person, d.person) for item, d in decisions if d.linked}
     publish_owners(db, {e: _survivor(p, absorbed) for e, p in owners.items()})
 
 
 def _stage(db: Connection, known: KnownIdentifiers, rows: dict[Ident, IdentRow],
-           changed: dict[int, int], decisions: list[tuple[Item, Decision]]) -> None:
-    """What the identifier rows hold after `_append` wrote them: a new person where
-    `set_person` moved them; a dropped identifier's last key moved (not kept: re-read);
-    members of persons it merged that the batch did not carry are not kept either."""
+           kept: frozenset[Ident], changed: dict[int, int],
+           decisions: list[tuple[Item, Decision]]) -> None:
+    """What the identifier rows hold after `_append` wrote them: those read from the table,
+    and those `set_person` moved to a new person (`kept` rows it did not touch are kept as
+    they are); a dropped identifier's last key moved (not kept: re-read); members of persons
+    it merged that the batch did not carry are not kept either."""
     dropped = {ident_id for _, d in decisions for ident_id, *_ in d.dropped}
     now = {ident: row if row.id not in changed else row._replace(person_id=changed[row.id])
-           for ident, row in rows.items() if row.id not in dropped}
+           for ident, row in rows.items()
+           if row.id not in dropped and (row.id in changed or ident not in kept)}
     carried = {row.id for row in rows.values()}
     known.stage(db, now, dropped | (changed.keys() - carried))
 
