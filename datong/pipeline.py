@@ -41,6 +41,7 @@ def event_hooks(settings: Settings, listeners: Sequence[PersonListener] = (),
     """Identity first (later hooks read the person of each event), then profiles, then
     loyalty (points for orders)."""
     events = events or outbox(settings)
-    return [IdentityResolver(settings.rules, [*person_listeners(settings, events), *listeners]),
+    return [IdentityResolver(settings.rules, [*person_listeners(settings, events), *listeners],
+                             cache_size=settings.identity_cache_size),
             ProfileHook(settings.profile_tag_rules), LoyaltyHook(settings, events),
             OffersHook(OffersContext.build(settings, events))]

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     identity_merge_cap: int = Field(
         3, ge=2, description="Most persons one message may merge; more is a conflict."
     )
+    identity_cache_size: int = Field(
+        200_000, ge=0,
+        description="Identifier rows the ingest writer keeps in memory between transactions "
+        "(checked against the store's identity clock each time); 0 keeps none.",
+    )
     identity_suggestion_threshold: float = Field(
         0.9, gt=0, lt=1,
         description="Match probability from which two persons without a shared identifier "

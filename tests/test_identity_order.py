@@ -57,13 +57,14 @@ def _message(i: int, spec: dict[str, Any]) -> dict[str, Any]:
     return {**body, **{k: spec[k] for k in ("userId", "anonymousId") if spec[k]}}
 
 
-def _resolve(batches: list[list[dict[str, Any]]]) -> frozenset[frozenset[str]]:
+def _resolve(batches: list[list[dict[str, Any]]], cache_size: int = 0
+             ) -> frozenset[frozenset[str]]:
     folder = Path(tempfile.mkdtemp(prefix="datong-order-run-"))
     try:
         shutil.copy(TEMPLATE, folder / "datong.sqlite3")
         settings = SETTINGS.model_copy(update={"data_dir": folder})
         engine = open_store(settings)
-        hook = IdentityResolver(settings.rules)
+        hook = IdentityResolver(settings.rules, cache_size=cache_size)
         source = Source(SOURCE.id, "app", "online")
         for batch in batches:
             rows = [normalize(m, None, Arrival(source, START + timedelta(days=1))) for m in batch]
@@ -96,6 +97,8 @@ def test_any_arrival_order_gives_the_same_partition(
     msgs = [_message(i, spec) for i, spec in enumerate(specs)]
     in_time = _resolve([[m] for m in msgs])
     shuffled = data.draw(st.permutations(msgs))
-    assert _resolve([[m] for m in shuffled]) == in_time
+    # The shuffled runs keep identifier rows between transactions (datong.identity.known):
+    # merges, drops and replays must leave what it keeps true.
+    assert _resolve([[m] for m in shuffled], cache_size=50) == in_time
     cut = data.draw(st.integers(0, len(msgs)))
-    assert _resolve([list(shuffled[:cut]), list(shuffled[cut:])]) == in_time
+    assert _resolve([list(shuffled[:cut]), list(shuffled[cut:])], cache_size=50) == in_time

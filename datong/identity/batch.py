@@ -24,6 +24,7 @@ from datong.engines.base import AnalyticsEngine
 from datong.engines.components import int64_numpy
 from datong.errors import Conflict
 from datong.identity.changes import PersonListener
+from datong.identity.known import hold_identity_writers
 from datong.identity.regroup import NO_PERSON, Regrouping, regroup
 from datong.identity.repair import write_regrouping
 from datong.identity.tables import conflicts, edges, identifiers, merges
@@ -105,6 +106,8 @@ def _snapshot(engine: Engine, *, write: bool) -> Iterator[Connection]:
             options["isolation_level"] = level
         conn = conn.execution_options(**options)
         with conn.begin():
+            if write:
+                hold_identity_writers(conn)
             yield conn
 
 

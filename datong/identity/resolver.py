@@ -28,8 +28,10 @@ from datong.identity.decisions import (
 )
 from datong.identity.extract import Ident, extract
 from datong.identity.graph import Decision, Graph
+from datong.identity.known import KnownIdentifiers
 from datong.identity.replay import replay
 from datong.identity.rules import Rules
+from datong.identity.store import IdentRow
 
 __all__ = ["IdentityResolver", "published_owners", "resolve"]
 
@@ -37,10 +39,13 @@ __all__ = ["IdentityResolver", "published_owners", "resolve"]
 class IdentityResolver:
     """The ingest hook (see datong.ingest.log.EventHook)."""
 
-    def __init__(self, rules: Rules, listeners: Sequence[PersonListener] = ()) -> None:
+    def __init__(self, rules: Rules, listeners: Sequence[PersonListener] = (), *,
+                 cache_size: int = 0) -> None:
         self.rules = rules
         self.listeners = list(listeners)
         self._user_id_types: dict[int, str] = {}
+        # Identifier rows kept between transactions (datong.identity.known); 0: none.
+        self.known = KnownIdentifiers(cache_size) if cache_size > 0 else None
 
     def __call__(self, db: Connection, rows: list[dict[str, Any]]) -> None:
         kinds = self._user_id_types
@@ -53,20 +58,28 @@ class IdentityResolver:
                 items.append(Item(event_key(row), row["id"], found))
         if items:
             items.sort(key=canonical)
-            resolve(db, items, self.rules, self.listeners)
+            resolve(db, items, self.rules, self.listeners, self.known)
         else:
             publish_owners(db, {})
 
 
 def resolve(db: Connection, items: list[Item], rules: Rules,
-            listeners: Sequence[PersonListener]) -> None:
+            listeners: Sequence[PersonListener], known: KnownIdentifiers | None = None) -> None:
     idents = {i for item in items for i in (*item.found.linkable, *item.found.blocked)}
-    rows = store.ensure_identifiers(db, idents)
+    kept: frozenset[Ident] = frozenset()
+    if known is None:
+        rows = store.ensure_identifiers(db, idents)
+    else:
+        rows, missing = known.open(db, idents)
+        kept = frozenset(rows)
+        rows.update(store.ensure_identifiers(db, set(missing)))
     if _arrived_late(db, items, rows):
         db.info.pop(OWNERS, None)
+        # Stages nothing for `known`: the rows it rewrote moved the clock, so the next
+        # transaction forgets every kept row.
         replay(db, items, rows, rules, listeners)
     else:
-        _append(db, items, rows, rules, listeners)
+        _append(db, items, rows, rules, listeners, known, kept)
 
 
 def _arrived_late(db: Connection, items: list[Item], rows: dict[Ident, Any]) -> bool:
@@ -89,7 +102,8 @@ def _arrived_late(db: Connection, items: list[Item], rows: dict[Ident, Any]) -> 
 
 
 def _append(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Rules,
-            listeners: Sequence[PersonListener]) -> None:
+            listeners: Sequence[PersonListener], known: KnownIdentifiers | None,
+            kept: frozenset[Ident] = frozenset()) -> None:
     """The usual case: every event is newer than the part of the graph it touches."""
     quiet, busy = _split_quiet(items, rows)
     touched = {rows[i].person_id for item in busy for i in item.found.linkable
@@ -113,9 +127,26 @@ def _append(db: Connection, items: list[Item], rows: dict[Ident, Any], rules: Ru
                                   linked=[rows[i].id for i in item.found.linkable]))
                   for item in quiet]
     record(db, items, decisions, rows, real)
+    if known is not None:  # before the listeners: whatever they write is theirs to tell
+        _stage(db, known, rows, kept, changed, decisions)
     absorbed = _log_merges(db, decisions, real, listeners)
     owners = {item.event_id: real.get(d.person, d.person) for item, d in decisions if d.linked}
     publish_owners(db, {e: _survivor(p, absorbed) for e, p in owners.items()})
+
+
+def _stage(db: Connection, known: KnownIdentifiers, rows: dict[Ident, IdentRow],
+           kept: frozenset[Ident], changed: dict[int, int],
+           decisions: list[tuple[Item, Decision]]) -> None:
+    """What the identifier rows hold after `_append` wrote them: those read from the table,
+    and those `set_person` moved to a new person (`kept` rows it did not touch are kept as
+    they are); a dropped identifier's last key moved (not kept: re-read); members of persons
+    it merged that the batch did not carry are not kept either."""
+    dropped = {ident_id for _, d in decisions for ident_id, *_ in d.dropped}
+    now = {ident: row if row.id not in changed else row._replace(person_id=changed[row.id])
+           for ident, row in rows.items()
+           if row.id not in dropped and (row.id in changed or ident not in kept)}
+    carried = {row.id for row in rows.values()}
+    known.stage(db, now, dropped | (changed.keys() - carried))
 
 
 def _survivor(person: int, absorbed: dict[int, int]) -> int:

@@ -1,6 +1,6 @@
 """The identity graph. Raw events are never rewritten: what ties them to a person lives here."""
 
-from sqlalchemy import Column, Index, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, UniqueConstraint
 
 from datong.store.metadata import metadata
 from datong.store.types import BigId, Json, UTCDateTime
@@ -30,6 +30,16 @@ identifiers = Table(
     Column("last_key", String(160), nullable=True),
     UniqueConstraint("type", "value"),
     Index("ix_identifiers_person_id", "person_id"),
+)
+
+# One row: a token that changes with every write to `identifiers` (triggers, whoever writes,
+# see migration 0007), so that a process may keep identifier rows in memory and know at the
+# start of a transaction whether they are still what the table holds.
+clock = Table(
+    "identity_clock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("token", BigInteger, nullable=False),
 )
 
 # Which identifiers each event carried, and whether they were linked or dropped by a rule.

@@ -60,6 +60,8 @@ def parse_time(value: Any, field: str) -> datetime | None:
             raise TypeError
     except (TypeError, ValueError, OverflowError, OSError):
         raise Rejected("invalid_field", f"{field} is not an ISO-8601 time: {value!r:.60}") from None
+    if parsed.tzinfo is UTC:  # "Z" or "+00:00": already what it must be
+        return parsed
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -170,8 +172,6 @@ def normalize(msg: Any, kind: str | None, arrival: Arrival) -> dict[str, Any]:
     if kind == "identify" and traits is None and isinstance((context or {}).get("traits"), dict):
         traits = context["traits"]  # type: ignore[index]  # RudderStack: only context.traits
     timestamp, original, sent_at = _times(msg, arrival)
-    extra = {k: msg[k] for k in _EXTRA_KEYS if k in msg}
-    extra.update({k: v for k, v in msg.items() if k not in _KNOWN and k not in _EXTRA_KEYS})
     return {
         "source_id": arrival.source.id,
         "message_id": message_id,
@@ -188,8 +188,18 @@ def normalize(msg: Any, kind: str | None, arrival: Arrival) -> dict[str, Any]:
         "properties": properties,
         "traits": traits,
         "context": context,
-        "extra": extra or None,
+        "extra": _extra(msg),
     }
+
+
+def _extra(msg: dict[str, Any]) -> dict[str, Any] | None:
+    """The rest of the message: name, category, groupId, previousId, integrations first,
+    then any key the spec does not know, in the message's order."""
+    if _KNOWN.issuperset(msg):  # the usual message: one pass in C, nothing to keep
+        return None
+    extra = {k: msg[k] for k in _EXTRA_KEYS if k in msg}
+    extra.update({k: v for k, v in msg.items() if k not in _KNOWN and k not in _EXTRA_KEYS})
+    return extra or None
 
 
 def quarantine_row(raw: Any, kind: str | None, arrival: Arrival, error: Rejected) -> dict[str, Any]:

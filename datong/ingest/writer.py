@@ -134,12 +134,19 @@ class GroupWriter:
     ) -> None:
         with self._lock:
             self._pending -= sum(job.size for job in group)
+        # As many new keys as rows: each row was new (a key repeated in the group, or already
+        # stored, would leave fewer), so no row needs looking up.
+        all_new = inserted is not None and len(inserted) == sum(len(job.rows) for job in group)
         for job in group:
             if error is not None:
                 job.loop.call_soon_threadsafe(_set_exception, job.future, error)
                 continue
             assert inserted is not None
             outcome = Outcome(quarantined=len(job.rejected))
+            if all_new:
+                outcome.accepted = len(job.rows)
+                job.loop.call_soon_threadsafe(_set_result, job.future, outcome)
+                continue
             for row in job.rows:
                 key = (row["source_id"], row["message_id"])
                 if key in inserted:

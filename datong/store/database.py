@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 
 from datong.settings import Settings
+from datong.store.arrays import unnest
 from datong.store.types import json_dumps, sqlite_time
 
 
@@ -170,8 +171,8 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
 def bulk_update(conn: Connection, table: Table, column: str, values: dict[int, Any],
                 *, only_if_greater: bool = False) -> None:
     """`UPDATE table SET column = value WHERE id = key` for many keys at once (optionally
-    only where the stored value is NULL or smaller). PostgreSQL: COPY into a temporary table
-    and one UPDATE ... FROM, instead of a round trip per row."""
+    only where the stored value is NULL or smaller). PostgreSQL: one UPDATE ... FROM over
+    the keys and values sent as two arrays, instead of a round trip per row."""
     if not values:
         return
     guard = f" AND (t.{column} IS NULL OR t.{column} < v.value)" if only_if_greater else ""
@@ -181,19 +182,12 @@ def bulk_update(conn: Connection, table: Table, column: str, values: dict[int, A
             f"UPDATE {table.name} SET {column} = ? WHERE id = ?{guard}",
             [(v, k, v) if only_if_greater else (v, k) for k, v in values.items()])
         return
-    stage = f"_update_{table.name}_{column}"
-    kind = table.c[column].type.compile(dialect=conn.dialect)
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (id bigint, value {kind}) "
-                    "ON COMMIT DELETE ROWS")
-        cur.execute(f"TRUNCATE {stage}")
-        with cur.copy(f"COPY {stage} (id, value) FROM STDIN") as copy:
-            for key, value in values.items():
-                copy.write_row((key, value))
-        cur.execute(f"UPDATE {table.name} t SET {column} = v.value FROM {stage} v "
-                    f"WHERE t.id = v.id{guard}")
+        cur.execute(f"UPDATE {table.name} t SET {column} = v.value "
+                    f"FROM {unnest(table, ('id', column))} AS v(id, value) "
+                    f"WHERE t.id = v.id{guard}", (list(values), list(values.values())))
 
 
 def insert_with_ids(db: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:

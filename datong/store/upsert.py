@@ -2,26 +2,28 @@
 
 For counters kept by the ingest hooks: each column says how a new value combines with the
 stored one (`sum`, `min`, `max`), so the caller never reads the rows it changes. SQLite runs
-`INSERT … ON CONFLICT DO UPDATE` through the driver's executemany; PostgreSQL COPYs the rows
-into a temporary table and runs one `INSERT … SELECT … ON CONFLICT DO UPDATE`. The rows must
-not repeat a key (aggregate them first).
+`INSERT … ON CONFLICT DO UPDATE` through the driver's executemany; PostgreSQL runs one
+`INSERT … SELECT … FROM unnest(arrays) ON CONFLICT DO UPDATE`. The rows must not repeat a key
+(aggregate them first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from datong.store.arrays import column_arrays, unnest
 from datong.store.types import json_dumps, sqlite_time
-
-_PLAIN = frozenset({int, str, float, type(None), bool})
 
 # How each dialect spells a two-argument minimum and maximum (both may meet NULLs: the
 # coalesce keeps whichever side is known).
 _EXTREMES = {"sqlite": ("min", "max"), "postgresql": ("least", "greatest")}
+# Value types the drivers take as they are, and those of a column of times.
+_PLAIN = frozenset({int, str, float, type(None), bool})
+_TIMES = frozenset({datetime, type(None)})
 
 
 def _combine(dialect: str, table: str, column: str, how: str) -> str:
@@ -33,6 +35,21 @@ def _combine(dialect: str, table: str, column: str, how: str) -> str:
     return f"coalesce({fn}({old}, {new}), {old}, {new})"
 
 
+def _sqlite_column(column: tuple[Any, ...]) -> Iterable[Any]:
+    """One column's values as sqlite3 takes them: times as their stored text, JSON as text.
+    Decided per column from the types it holds, so plain columns cost nothing."""
+    kinds = set(map(type, column))
+    if kinds <= _PLAIN:
+        return column
+    if kinds <= _TIMES:
+        return map(_time_text, column)
+    return map(_sqlite_value, column)
+
+
+def _time_text(value: datetime | None) -> str | None:
+    return None if value is None else sqlite_time(value)
+
+
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return sqlite_time(value)
@@ -41,10 +58,6 @@ def _sqlite_value(value: Any) -> Any:
 
 def _postgres_value(value: Any) -> Any:
     return json_dumps(value) if isinstance(value, dict | list) else value
-
-
-def _converter(dialect: str) -> Callable[[Any], Any]:
-    return _sqlite_value if dialect == "sqlite" else _postgres_value
 
 
 def bulk_upsert(
@@ -60,22 +73,18 @@ def bulk_upsert(
     updates = ", ".join(f'"{c}" = {_combine(dialect, table.name, c, how)}'
                         for c, how in merge.items())
     conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-    convert = _converter(dialect)
-    values = [tuple(v if type(v) in _PLAIN else convert(v) for v in row) for row in rows]
     if dialect != "postgresql":
         marks = ", ".join("?" for _ in columns)
+        converted = zip(*map(_sqlite_column, zip(*rows, strict=True)), strict=True)
         conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {conflict}",
-                             values)
+                             list(converted))
         return
-    stage = f"_upsert_{table.name}"
+    arrays = column_arrays(rows, len(columns))
+    for i, values in enumerate(arrays):
+        if not set(map(type, values)) <= _PLAIN | _TIMES:
+            arrays[i] = list(map(_postgres_value, values))
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
-                    f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-        cur.execute(f"TRUNCATE {stage}")
-        with cur.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
-        cur.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
-                    f"{conflict}")
+        cur.execute(f"INSERT INTO {table.name} ({names}) SELECT * FROM "
+                    f"{unnest(table, columns)} {conflict}", arrays)
