@@ -9,7 +9,9 @@ recomputed on the combined spend.
 Split: each member of the family is given back to the person its phone now belongs to, and
 every entry, lot and order goes back with the member it came from. Points one side spent
 from the other's lots while they were one are settled between them (`split` entries), so
-no account goes negative and the total is unchanged; lots are rebalanced to match.
+no account goes negative and the total is unchanged; lots are rebalanced to match. A person
+that ends up with two members (a regrouping moved a phone to a person that had a member
+already) has them merged, as any merge would.
 """
 
 from __future__ import annotations
@@ -130,6 +132,17 @@ def split_members(ctx: _Context, origin_person: int) -> None:
     if len(heads) > 1:
         _resettle(ctx, [book.members[m] for m in heads])
         _retier(ctx, heads)
+    # A member given back to a person may find it a member already (the identifiers that
+    # left one person joined another, which had its own member): one member per person.
+    book.flush()
+    for person in sorted(set(now_person.values())):
+        if _active_members(db, person) > 1:
+            merge_members(ctx, person, ())
+
+
+def _active_members(db: Connection, person: int) -> int:
+    return int(db.execute(select(func.count()).where(
+        members.c.person_id == person, members.c.status == "active")).scalar() or 0)
 
 
 def _person_of_phone(db: Connection, member_id: int) -> int | None:
