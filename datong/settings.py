@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from datong.errors import ConfigError
-from datong.identity.rules import RuleOverride, Rules, build_rules
+from datong.identity.rules import SHARED_DEVICE_TYPES, RuleOverride, Rules, build_rules
 from datong.profiles.rules import DEFAULT_TAG_RULES, TagRule
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-change-me"})
@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     )
     identity_merge_cap: int = Field(
         3, ge=2, description="Most persons one message may merge; more is a conflict."
+    )
+    identity_shared_device_types: list[str] = Field(
+        default_factory=lambda: sorted(SHARED_DEVICE_TYPES),
+        description="JSON list: `context.device.type` values of devices many customers use "
+        "(tills, store kiosks); their `context.device.id` never links two messages.",
     )
     identity_cache_size: int = Field(
         200_000, ge=0,
@@ -196,6 +201,7 @@ class Settings(BaseSettings):
         return build_rules(
             self.identity_rules, merge_cap=self.identity_merge_cap,
             phone_region=self.phone_region, secret_key=self.secret_key,
+            shared_device_types=frozenset(self.identity_shared_device_types),
         )
 
     @property

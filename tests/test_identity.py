@@ -7,7 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from datong.app import create_app
 from datong.identity import service
+from datong.identity.rules import RuleOverride
 from datong.identity.tables import conflicts, identifiers, merges
 from datong.settings import Settings
 from tests.conftest import Cast
@@ -114,6 +116,61 @@ def test_a_shared_store_tablet_does_not_merge_two_customers(
     ]
 
 
+def _till_receipt(phone: str, n: int) -> dict[str, Any]:
+    return {"type": "track", "event": "Order Completed", "anonymousId": f"pos-SH01-{n}",
+            "timestamp": t(n), "properties": {"order_id": f"SH01-{n}", "total": 9900},
+            "context": {"device": {"id": "POS-SH01-01", "type": "pos"},
+                        "traits": {"phone": phone}}}
+
+
+def test_the_tills_device_id_never_links_its_customers(
+    client: TestClient, cast: Cast, engine: Engine, settings: Settings
+) -> None:
+    """Two non-members known only by a phone, rung up on the same till: its device id (of
+    type `pos`, a shared device) is recorded as blocked, so the phones stay apart."""
+    send(client, cast.pos_key, _till_receipt("13811112222", 0), _till_receipt("13933334444", 1))
+    first = person_of(engine, settings, "phone:13811112222")
+    second = person_of(engine, settings, "phone:13933334444")
+    assert first is not None and second is not None and first != second
+    assert person_of(engine, settings, "device_id:POS-SH01-01") is None
+
+
+def test_a_configured_shared_device_never_links(
+    settings: Settings, engine: Engine, cast: Cast
+) -> None:
+    """A store's tablet used without signing in: two customers leave only their phones on
+    it. Under the defaults the tablet would join them (two phones are allowed per person);
+    configured as blocked, it joins no one, and a custom merge cap is honoured."""
+    tablet = {"device_id": RuleOverride(blocked=["tablet-SH01"])}
+    custom = settings.model_copy(update={"identity_rules": tablet})
+    with TestClient(create_app(custom)) as client:
+        send(client, cast.app_key, *[
+            {"type": "identify", "anonymousId": "tablet-SH01", "timestamp": t(n),
+             "traits": {"phone": phone}}
+            for n, phone in enumerate(("13811112222", "13933334444"))])
+    first = person_of(engine, custom, "phone:13811112222")
+    second = person_of(engine, custom, "phone:13933334444")
+    assert first is not None and second is not None and first != second
+
+
+def test_one_message_merges_no_more_persons_than_the_cap(
+    settings: Settings, engine: Engine, cast: Cast
+) -> None:
+    custom = settings.model_copy(update={"identity_merge_cap": 2})
+    with TestClient(create_app(custom)) as client:
+        send(client, cast.app_key,
+             *[{"type": "identify", "anonymousId": f"dev-{n}", "timestamp": t(n),
+                "traits": {"email": f"p{n}@example.com"}} for n in range(3)],
+             {"type": "identify", "userId": "u-1", "timestamp": t(5),
+              "traits": {"email": "p0@example.com", "phone": "13811112222"},
+              "context": {"device": {"id": "dev-1"}}, "anonymousId": "dev-2"})
+    persons = {person_of(engine, custom, f"device_id:dev-{n}") for n in range(3)}
+    assert len(persons) >= 2  # three persons would have become one: over the cap of 2
+    with engine.connect() as conn:
+        reasons = {r.reason_code for r in conn.execute(select(conflicts.c.reason_code))}
+    assert reasons, "the refused merge is logged"
+
+
 def test_blocked_values_never_link(
     client: TestClient, cast: Cast, engine: Engine, settings: Settings
 ) -> None:
@@ -205,7 +262,11 @@ def test_merge_is_logged_and_unmerge_splits_and_stays_split(
     assert person_of(engine, settings, "device_id:dev-9") != person
     with engine.connect() as conn:
         kinds = [r.kind for r in conn.execute(select(merges.c.kind).order_by(merges.c.id))]
+        history = service.merge_history(db=conn, person_id=apart)
     assert kinds == ["merge", "split"]
+    # the split is in the new person's history too, with the edge the admin cut
+    assert [(h["kind"], h["person_id"]) for h in history] == [("split", person)]
+    assert history[0]["edge_id"] is not None and history[0]["actor"] == "admin"
 
 
 def test_late_event_is_resolved_as_if_it_came_in_time(

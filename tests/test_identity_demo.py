@@ -29,9 +29,18 @@ def test_demo_world_resolves_across_channels_and_batch_equals_incremental(
                     .where(observations.c.status == "linked")
                     .group_by(identifiers.c.person_id))
         both = sum(1 for _, n in db.execute(channels) if n == 2)
-        reasons = {r for (r,) in db.execute(select(conflicts.c.reason_code).distinct())}
+        refused = {tuple(r) for r in db.execute(select(conflicts.c.reason_code,
+                                        conflicts.c.identifier_type).distinct())}
+        paid = db.execute(select(func.count()).where(
+            identifiers.c.type == "payment_account")).scalar()
+        raw_payer = db.execute(select(func.count()).where(
+            identifiers.c.value.like("payer-%"))).scalar()
     assert both > 0, "no person has both online and store events"
-    assert "max_per_person" in reasons  # the shared tablets are kept from merging people
+    # the shared tablets are kept from merging people (a device id beyond the cap is dropped)
+    assert ("max_per_person", "device_id") in refused
+    # a till that kept the last customer's member number: the two members are not joined
+    assert ("max_per_person", "phone") in refused or ("max_per_person", "member_id") in refused
+    assert paid and not raw_payer  # payment accounts link receipts, stored only hashed
     analytics = create_analytics(settings)
     try:
         report = rebuild_identity(engine=engine, analytics=analytics, apply=False)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select
 
+from datong.identity.service import merge_history
+from datong.identity.tables import merges
 from datong.ingest.sources import create_source
 from datong.ingest.tables import events
 from datong.store.database import insert_ignore
-from datong.store.migrate import current_revisions, head_revisions, upgrade
+from datong.store.migrate import alembic_config, current_revisions, head_revisions, upgrade
 from datong.store.schema import metadata
 
 
@@ -63,3 +67,23 @@ def test_insert_ignore_returns_only_new_rows(engine: Engine) -> None:
                                returning=("message_id",))
     assert sorted(r.message_id for r in first) == ["m0", "m1", "m2"]
     assert sorted(r.message_id for r in second) == ["m3", "m4"]
+
+
+def test_the_merge_log_by_person_is_backfilled(tmp_path: Path) -> None:
+    """0008 indexes the merge log by person: rows written before it are found too."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0007")
+        when = datetime(2026, 11, 1, tzinfo=UTC)
+        conn.execute(merges.insert(), [
+            {"kind": "merge", "person_id": 1, "other_person_ids": [2, 3], "created_at": when},
+            {"kind": "split", "person_id": 1, "other_person_ids": [4], "created_at": when}])
+    upgrade(engine)
+    with engine.connect() as db:
+        assert [m["kind"] for m in merge_history(db=db, person_id=1)] == ["split", "merge"]
+        assert [m["kind"] for m in merge_history(db=db, person_id=3)] == ["merge"]
+        assert [m["kind"] for m in merge_history(db=db, person_id=4)] == ["split"]
+        assert merge_history(db=db, person_id=5) == []
+    engine.dispose()

@@ -79,7 +79,7 @@ class People:
     openid: list[str]
     unionid: list[str]
     wifi_id: list[str]
-    pay_hash: list[str]
+    pay_account: list[str]  # the payer's WeChat Pay / Alipay account as the till gets it
 
     def __len__(self) -> int:
         return len(self.persona)
@@ -139,7 +139,7 @@ def build_people(rng: np.random.Generator, size: Size, stores: tuple[StoreSpec, 
         openid=ids.wechat_ids(rng, n),
         unionid=ids.wechat_ids(rng, n),
         wifi_id=ids.hex_ids(rng, n, 6, "wifi-"),
-        pay_hash=ids.hex_ids(rng, n, 12),
+        pay_account=ids.hex_ids(rng, n, 12, "payer-"),
     )
 
 

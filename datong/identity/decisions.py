@@ -14,7 +14,7 @@ from datong.identity import store
 from datong.identity.changes import PersonChange, PersonListener
 from datong.identity.extract import Found, Ident
 from datong.identity.graph import Decision
-from datong.identity.tables import conflicts, edges, identifiers, merges, persons
+from datong.identity.tables import conflicts, edges, identifiers, persons
 from datong.ingest.tables import sources
 from datong.store.database import bulk_insert
 from datong.store.types import sqlite_time, utcnow
@@ -84,10 +84,9 @@ def write_changes(db: Connection, changes: list[PersonChange], absorbed: dict[in
     store.mark_merged(db, absorbed)
     now = utcnow()
     for change in changes:
-        db.execute(merges.insert().values(
-            kind="merge" if change.kind == "merged" else "split", person_id=change.person,
-            other_person_ids=list(change.others), event_id=change.event_id, actor=change.actor,
-            created_at=now))
+        store.log_change(db, kind="merge" if change.kind == "merged" else "split",
+                         person=change.person, others=change.others,
+                         event_id=change.event_id, actor=change.actor, now=now)
         for listener in listeners:
             listener(db, change)
 

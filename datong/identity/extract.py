@@ -41,7 +41,11 @@ def _app_scope(event: dict[str, Any], traits: dict[str, Any]) -> str:
     return str(name or "default")
 
 
-def _candidates(event: dict[str, Any], user_id_type: str) -> list[tuple[str, object]]:
+SHARED_DEVICE = "shared_device"  # a candidate that is recorded as blocked, never linked
+
+
+def _candidates(event: dict[str, Any], user_id_type: str, shared: frozenset[str]
+                ) -> list[tuple[str, object]]:
     # Written out without comprehensions: this runs for every ingested event.
     found: list[tuple[str, object]] = [
         (user_id_type, event.get("user_id")), ("device_id", event.get("anonymous_id"))]
@@ -51,7 +55,9 @@ def _candidates(event: dict[str, Any], user_id_type: str) -> list[tuple[str, obj
         found.append(("device_id", (event.get("extra") or {}).get("previousId")))
     device = context.get("device")
     if isinstance(device, dict):
-        found.append(("device_id", device.get("id")))
+        kind_of_device = device.get("type")
+        found.append((SHARED_DEVICE if isinstance(kind_of_device, str)
+                       and kind_of_device.casefold() in shared else "device_id", device.get("id")))
     for source in (context.get("traits"), event.get("traits")):
         if isinstance(source, dict):
             for key, value in source.items():
@@ -73,8 +79,12 @@ def extract(event: dict[str, Any], rules: Rules, user_id_type: str = "user_id") 
     linkable: set[Ident] = set()
     blocked: set[Ident] = set()
     known = rules.by_type
-    for type_, raw in _candidates(event, user_id_type):
-        if raw is None or type_ not in known:
+    for type_, raw in _candidates(event, user_id_type, rules.shared_device_types):
+        if raw is None:
+            continue
+        if type_ not in known:
+            if type_ == SHARED_DEVICE and str(raw).strip():
+                blocked.add(Ident("device_id", str(raw).strip()[:200]))
             continue
         value = rules.normalise(type_, raw)
         if value is None:

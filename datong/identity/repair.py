@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, bindparam, case, func, select, update
 
+from datong.identity import store
 from datong.identity.changes import PersonChange, PersonListener
 from datong.identity.regroup import NO_PERSON, Regrouping
-from datong.identity.tables import identifiers, merges, persons
+from datong.identity.tables import identifiers, persons
 from datong.store.types import utcnow
 
 ACTOR = "identity rebuild"
@@ -110,8 +111,8 @@ def _log(db: Connection, changes: list[PersonChange], listeners: Sequence[Person
          ) -> None:
     now = utcnow()
     for change in changes:
-        db.execute(merges.insert().values(
-            kind="merge" if change.kind == "merged" else "split", person_id=change.person,
-            other_person_ids=list(change.others), actor=change.actor, created_at=now))
+        store.log_change(db, kind="merge" if change.kind == "merged" else "split",
+                         person=change.person, others=change.others, actor=change.actor,
+                         now=now)
         for listener in listeners:
             listener(db, change)

@@ -48,6 +48,7 @@ COMMON_JUNK = frozenset({
     "test", "guest", "default", "00000000-0000-0000-0000-000000000000",
 })
 _JUNK_PHONE = re.compile(r"^(\d)\1+$|^1[3-9]\d0{7,}$|^1[3-9]\d{1,2}(\d)\2{7,}$")
+SHARED_DEVICE_TYPES = frozenset({"pos", "kiosk"})
 # Numbers typed at tills for customers who decline to give theirs (carrier hotlines).
 PLACEHOLDER_PHONES = frozenset({"+8613800138000", "+8610086", "+8610010", "+8610000"})
 
@@ -61,6 +62,9 @@ class Rules:
     phone_region: str = "CN"
     hash_key: bytes = b""
     scoped_types: frozenset[str] = field(default_factory=lambda: frozenset({"wechat_openid"}))
+    # `context.device.type` of devices many customers use (a till, a store kiosk): their
+    # `context.device.id` is recorded as blocked and never links anyone.
+    shared_device_types: frozenset[str] = SHARED_DEVICE_TYPES
     # Normalised values already computed: the same devices, users and phones come back in
     # every batch, and parsing a phone number costs tens of microseconds.
     _memo: dict[tuple[str, str | int], str | None] = field(
@@ -147,7 +151,8 @@ _NORMALISERS = {
 
 
 def build_rules(
-    overrides: dict[str, RuleOverride], *, merge_cap: int, phone_region: str, secret_key: str
+    overrides: dict[str, RuleOverride], *, merge_cap: int, phone_region: str, secret_key: str,
+    shared_device_types: frozenset[str] = SHARED_DEVICE_TYPES,
 ) -> Rules:
     """Defaults merged with the deployment's overrides (a new type may be added this way)."""
     by_type: dict[str, Rule] = {}
@@ -161,4 +166,5 @@ def build_rules(
             blocked=frozenset(change.blocked),
         )
     key = hashlib.sha256(b"datong-identity:" + secret_key.encode()).digest()
-    return Rules(by_type, merge_cap=merge_cap, phone_region=phone_region, hash_key=key)
+    return Rules(by_type, merge_cap=merge_cap, phone_region=phone_region, hash_key=key,
+                 shared_device_types=frozenset(t.casefold() for t in shared_device_types))

@@ -13,7 +13,7 @@ from datong.identity.changes import PersonChange, PersonListener
 from datong.identity.extract import Ident
 from datong.identity.graph import Graph
 from datong.identity.rules import Rules
-from datong.identity.tables import edges, identifiers, merges, persons
+from datong.identity.tables import edges, identifiers, merge_involved, merges, persons
 from datong.store.types import utcnow
 
 
@@ -63,9 +63,10 @@ def person_identifiers(*, db: Connection, person_id: int) -> list[dict[str, Any]
 
 def merge_history(*, db: Connection, person_id: int) -> list[dict[str, Any]]:
     """Merges and splits that involved the person, newest first."""
-    rows = db.execute(select(merges).order_by(merges.c.id.desc())).mappings()
-    return [dict(r) for r in rows
-            if r["person_id"] == person_id or person_id in (r["other_person_ids"] or [])]
+    involved = select(merge_involved.c.merge_id).where(merge_involved.c.person_id == person_id)
+    rows = db.execute(select(merges).where(merges.c.id.in_(involved))
+                      .order_by(merges.c.id.desc())).mappings()
+    return [dict(r) for r in rows]
 
 
 def live_edges(*, db: Connection, person_id: int) -> list[dict[str, Any]]:
@@ -106,7 +107,7 @@ def unmerge(
     db.execute(update(edges).where(edges.c.id.in_([e["id"] for e in cut]))
                .values(revoked_at=now, revoked_reason="unmerge", revoked_by=actor))
     parts = _components(db, person, [e for e in live if e not in cut])
-    return _split(db, person, parts, actor, listeners)
+    return _split(db, person, parts, actor, listeners, edge_id=cut[0]["id"] if cut else None)
 
 
 def _components(db: Connection, person: int, kept: list[dict[str, Any]]) -> list[set[int]]:
@@ -130,14 +131,14 @@ def _components(db: Connection, person: int, kept: list[dict[str, Any]]) -> list
 
 
 def _split(db: Connection, person: int, parts: list[set[int]], actor: str,
-           listeners: Sequence[PersonListener]) -> dict[str, Any]:
+           listeners: Sequence[PersonListener], edge_id: int | None = None) -> dict[str, Any]:
     if len(parts) <= 1:
         return {"person_id": person, "split": False, "persons": [person]}
     new_ids = store.create_persons(db, len(parts) - 1)
     store.set_person(db, {i: p for p, part in zip(new_ids, parts[1:], strict=True) for i in part})
     change = PersonChange("split", person, tuple(new_ids), actor=actor)
-    db.execute(merges.insert().values(kind="split", person_id=person, other_person_ids=new_ids,
-                                      actor=actor, created_at=utcnow()))
+    store.log_change(db, kind="split", person=person, others=new_ids, edge_id=edge_id,
+                     actor=actor)
     for listener in listeners:
         listener(db, change)
     return {"person_id": person, "split": True, "persons": [person, *new_ids]}
@@ -163,15 +164,15 @@ def merge_persons(
     if decision.dropped:
         raise Conflict(f"persons {a} and {b} cannot be merged: {decision.dropped[0][2]}",
                        field="person_id")
-    db.execute(edges.insert().values(a_id=hubs[0], b_id=hubs[1], event_id=None, rule=rule,
-                                     created_at=utcnow()))
+    added = db.execute(edges.insert().values(a_id=hubs[0], b_id=hubs[1], event_id=None,
+                                             rule=rule, created_at=utcnow()))
+    assert added.inserted_primary_key is not None
     moved = {i: survivor for i in graph.members[survivor]}
     store.set_person(db, moved)
     store.mark_merged(db, {absorbed: survivor})
     change = PersonChange("merged", survivor, (absorbed,), actor=actor)
-    db.execute(merges.insert().values(kind="merge", person_id=survivor,
-                                      other_person_ids=[absorbed], actor=actor,
-                                      created_at=utcnow()))
+    store.log_change(db, kind="merge", person=survivor, others=(absorbed,),
+                     edge_id=int(added.inserted_primary_key[0]), actor=actor)
     for listener in listeners:
         listener(db, change)
     return survivor

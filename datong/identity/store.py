@@ -4,12 +4,13 @@ every ingest transaction, so it avoids SQLAlchemy's per-statement compilation.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
 from datong.identity.extract import Ident
-from datong.identity.tables import edges, identifiers, observations, persons
+from datong.identity.tables import edges, identifiers, merge_involved, merges, observations, persons
 from datong.store.database import bulk_insert, bulk_update, mark
 from datong.store.types import utcnow
 
@@ -136,6 +137,19 @@ def mark_merged(db: Connection, absorbed: dict[int, int]) -> None:
     # Whoever pointed at an absorbed person now points at its survivor.
     for old, new in absorbed.items():
         db.execute(update(persons).where(persons.c.merged_into == old).values(merged_into=new))
+
+
+def log_change(db: Connection, *, kind: str, person: int, others: Sequence[int],
+               event_id: int | None = None, edge_id: int | None = None,
+               actor: str | None = None, now: datetime | None = None) -> None:
+    """One row of the merge log (`merge` or `split`), findable by any person it involves."""
+    result = db.execute(merges.insert().values(
+        kind=kind, person_id=person, other_person_ids=list(others), edge_id=edge_id,
+        event_id=event_id, actor=actor, created_at=now or utcnow()))
+    assert result.inserted_primary_key is not None
+    merge_id = int(result.inserted_primary_key[0])
+    db.execute(merge_involved.insert(), [{"merge_id": merge_id, "person_id": p}
+                                        for p in sorted({person, *others})])
 
 
 def insert_observations(db: Connection, rows: list[tuple[int, int, str]]) -> None:

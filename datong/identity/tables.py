@@ -99,3 +99,13 @@ merges = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_identity_merges_person_id", "person_id"),
 )
+
+# Every person a merge log row involves (the survivor or origin and the others), so one
+# person's history is an index lookup rather than a scan of the JSON lists.
+merge_involved = Table(
+    "identity_merge_persons",
+    metadata,
+    Column("merge_id", BigId, primary_key=True),
+    Column("person_id", BigId, primary_key=True),
+    Index("ix_identity_merge_persons_person_id", "person_id"),
+)
