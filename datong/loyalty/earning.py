@@ -209,7 +209,8 @@ class _Earning:
         lines = props.get("products")
         amount = _fen(props.get("total"))
         full = not lines or amount is None
-        refunded = order.paid if full else min(order.paid, order.refunded + max(amount or 0, 0))
+        # a till prints a refund with negative quantities: its total is what was refunded
+        refunded = order.paid if full else min(order.paid, order.refunded + abs(amount or 0))
         target = order.points if refunded >= order.paid else (
             order.points * refunded // order.paid if order.paid else 0)
         points = max(target - order.reversed, 0)

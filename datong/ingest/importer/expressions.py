@@ -125,6 +125,9 @@ def compile_field(f: Field, cols: Columns, money: Money, name: str) -> Compiled:
         value, problem, empty = _template(f, cols), "NULL", f"{name} IS NULL"
     else:
         value, problem, empty = _converted(f, cols, money, name)
+    if f.fallback is not None:  # string fields only: the other column's text where empty
+        other = cols.text(f.fallback, f"{f.key}.else")
+        value, empty = f"coalesce({value}, {other})", f"{name} IS NULL"
     if f.required:
         problem = f"CASE WHEN {empty} THEN 'is empty' ELSE {problem} END"
     return Compiled(value, _prefixed(f.key, problem), "+".join(dict.fromkeys(f.columns)))

@@ -1,4 +1,4 @@
-"""Field specs of a mapping, `"Column"` or `{column|template|value, type, required}`, and the
+"""Field specs of a mapping, `"Column"` or `{column|template|value, type, required, else}`, and the
 small checked readers of TOML values the mapping's sections share."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from datong.ingest.messages import MAX_ID
 
 TYPES = ("string", "integer", "number", "money", "boolean")
-FIELD_KEYS = frozenset({"column", "template", "value", "type", "required"})
+FIELD_KEYS = frozenset({"column", "template", "value", "type", "required", "else"})
 
 
 class MappingError(Exception):
@@ -32,6 +32,7 @@ class Field:
     value: Any = None
     type: str = "string"
     required: bool = False
+    fallback: str | None = None  # `else`: the column whose text is used where this is empty
 
     @property
     def is_constant(self) -> bool:
@@ -39,9 +40,9 @@ class Field:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        if self.column is not None:
-            return (self.column,)
-        return tuple(col for _, col in self.template or () if col is not None)
+        own = (self.column,) if self.column is not None else tuple(
+            col for _, col in self.template or () if col is not None)
+        return own if self.fallback is None else (*own, self.fallback)
 
 
 def parse_field(spec: Any, key: str, default_type: str) -> Field:
@@ -59,18 +60,25 @@ def parse_field(spec: Any, key: str, default_type: str) -> Field:
     if not isinstance(required, bool):
         raise MappingError(f"{key}.required", "must be true or false")
     if "value" in spec:
-        if "type" in spec or required:
-            raise MappingError(key, "a constant value takes no type or required")
+        if "type" in spec or required or "else" in spec:
+            raise MappingError(key, "a constant value takes no type, required or else")
         return Field(key, value=spec["value"])
+    fallback = None
+    if "else" in spec:
+        fallback = string_value(spec, f"{key}.else", "")
+        if not fallback:
+            raise MappingError(f"{key}.else", "must name a column")
+        if kind != "string":
+            raise MappingError(f"{key}.else", "only a string field can fall back to a column")
     if "template" in spec:
         if kind != "string":
             raise MappingError(f"{key}.type", "a template always gives a string")
         return Field(key, template=parse_template(spec["template"], f"{key}.template"),
-                     required=required)
+                     required=required, fallback=fallback)
     column = string_value(spec, f"{key}.column", "")
     if not column:
         raise MappingError(f"{key}.column", "must name a column")
-    return Field(key, column=column, type=kind, required=required)
+    return Field(key, column=column, type=kind, required=required, fallback=fallback)
 
 
 def parse_template(text: Any, key: str) -> tuple[tuple[str, str | None], ...]:

@@ -316,7 +316,8 @@ def _order(raw: dict[str, Any]) -> Order | None:
 
 
 def _required(f: Field) -> Field:
-    return Field(f.key, f.column, f.template, f.value, f.type, required=True)
+    return Field(f.key, f.column, f.template, f.value, f.type, required=True,
+                 fallback=f.fallback)
 
 
 def _fields(raw: dict[str, Any], section: str) -> dict[str, Field]:
