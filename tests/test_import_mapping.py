@@ -99,6 +99,9 @@ def test_mistakes_name_the_file_and_key(tmp_path: Path, extra: str, key: str, wo
                      "starts_with = 'y', name = 'B' }]"), "event.rules[0]", "exactly one test"),
     (MINIMAL.replace("[event]", "[event]\nrules = [{ column = 'a', matches = '(', "
                      "name = 'B' }]"), "event.rules[0].matches", "regular expression"),
+    (MINIMAL + "[properties]\nn = { column = 'a', type = 'integer', else = 'b' }",
+     "properties.n.else", "only a string field"),
+    (MINIMAL + "[properties]\nn = { value = 1, else = 'b' }", "properties.n", "takes no"),
     ("[event\nname = 1", "mapping", "not valid TOML"),
 ])
 def test_broken_sections(tmp_path: Path, text: str, key: str, words: str) -> None:
