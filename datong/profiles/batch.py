@@ -3,7 +3,8 @@
 The analytics engine reads the lake and hands back, per event, only what profiles use
 (order and refund properties, identify traits, context traits); the same `Stats` fold as
 the ingest hook turns them into counters, so both paths give the same numbers. RFM scores
-are quintiles across all persons with orders, computed here only.
+are quintiles across all persons with orders; their boundaries are kept so that profiles
+are scored from current counters at read time (datong.profiles.rfm).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import orjson
 from sqlalchemy import Connection, Engine, bindparam, delete, select
 
 from datong.engines.base import AnalyticsEngine
 from datong.identity.tables import identifiers, observations
 from datong.ingest.tables import events
-from datong.profiles import store
+from datong.profiles import rfm, store
 from datong.profiles.facts import ORDER, REFUND, Stats, Trait, fold_traits
 from datong.profiles.tables import stats, store_counts, tags, traits
 from datong.profiles.tags import apply_rules
@@ -71,24 +71,6 @@ def _tail_rows(db: Connection, after: int) -> Iterator[dict[str, Any]]:
         yield dict(row)
 
 
-def quintiles(values: np.ndarray) -> np.ndarray:
-    """1-5 by rank; equal values share the score of the first of them."""
-    order = np.sort(values)
-    first_rank = np.searchsorted(order, values, side="left")
-    return 1 + (first_rank * 5) // len(values)
-
-
-def rfm_scores(found: dict[int, Stats]) -> dict[int, tuple[int, int, int]]:
-    buyers = [p for p, s in found.items() if s.last_order_at is not None]
-    if not buyers:
-        return {}
-    recency = np.array([found[p].last_order_at.timestamp() for p in buyers])  # type: ignore[union-attr]
-    freq = np.array([found[p].online_orders + found[p].offline_orders for p in buyers])
-    money = np.array([found[p].online_spend + found[p].offline_spend for p in buyers])
-    r, f, m = quintiles(recency), quintiles(freq), quintiles(money)
-    return {p: (int(r[i]), int(f[i]), int(m[i])) for i, p in enumerate(buyers)}
-
-
 def recompute_profiles(*, engine: Engine, analytics: AnalyticsEngine, settings: Settings,
                        progress: Progress | None = None) -> ProfileReport:
     """Rebuild every profile's counters, traits, RFM scores and rule tags."""
@@ -117,7 +99,9 @@ def recompute_profiles(*, engine: Engine, analytics: AnalyticsEngine, settings: 
             fold(row)
             seen += 1
         note("events", from_lake + seen, from_lake + seen)
-        scored = _write(db, found, all_traits, rfm_scores(found), utcnow())
+        scores, cuts = rfm.batch(found)
+        scored = _write(db, found, all_traits, scores, utcnow())
+        rfm.save_cuts(db, cuts)
         note("write", len(found), len(found))
         apply_rules(db, settings.profile_tag_rules, found)
         note("tags", len(found), len(found))
@@ -126,13 +110,13 @@ def recompute_profiles(*, engine: Engine, analytics: AnalyticsEngine, settings: 
 
 
 def _write(db: Connection, found: dict[int, Stats], all_traits: dict[int, dict[str, Trait]],
-           rfm: dict[int, tuple[int, int, int]], now: datetime) -> int:
+           scores: dict[int, tuple[int, int, int]], now: datetime) -> int:
     for table in (stats, store_counts, traits):
         db.execute(delete(table))
     db.execute(delete(tags).where(tags.c.source == "rule"))
     store.save_stats(db, found)
     store.save_traits(db, {p: t for p, t in all_traits.items() if t})
-    rows = [{"p": p, "r": r, "f": f, "m": m} for p, (r, f, m) in rfm.items()]
+    rows = [{"p": p, "r": r, "f": f, "m": m} for p, (r, f, m) in scores.items()]
     if rows:
         db.execute(stats.update().where(stats.c.person_id == bindparam("p"))
                    .values(rfm_r=bindparam("r"), rfm_f=bindparam("f"), rfm_m=bindparam("m"),

@@ -13,7 +13,7 @@ from datong.identity import service as identity
 from datong.identity.rules import Rules
 from datong.identity.tables import identifiers, observations
 from datong.ingest.tables import events, sources
-from datong.profiles import store
+from datong.profiles import rfm, store
 from datong.profiles.facts import CHANNELS, COUNTER_COLUMNS, Stats
 from datong.profiles.rules import flat
 from datong.profiles.tables import stats, tags, traits
@@ -62,18 +62,12 @@ def computed(s: Stats, rfm: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def _stats_and_rfm(db: Connection, person: int) -> tuple[Stats, dict[str, Any] | None]:
-    """The person's counters, store counts and RFM scores (two queries)."""
+    """The person's counters, store counts and RFM scores from the current counters against
+    the last batch's quintile boundaries (three small queries)."""
     row = db.execute(select(stats).where(stats.c.person_id == person)).mappings().first()
     found = Stats(**{c: row[c] for c in COUNTER_COLUMNS}) if row is not None else Stats()
     found.stores = store.store_counts_of(db, person)
-    if row is None or row["rfm_r"] is None:
-        return found, None
-    return found, _rfm(row)
-
-
-def _rfm(row: Any) -> dict[str, Any]:
-    r, f, m = row["rfm_r"], row["rfm_f"], row["rfm_m"]
-    return {"r": r, "f": f, "m": m, "score": f"{r}{f}{m}", "computed_at": row["rfm_at"]}
+    return found, rfm.scores_of(found, rfm.load_cuts(db))
 
 
 def get_profile(*, db: Connection, rules: Rules, key: str) -> dict[str, Any]:

@@ -59,3 +59,17 @@ tags = Table(
     Column("created_by", String(100), nullable=True),
     Index("ix_profile_tags_tag", "tag"),
 )
+
+# One row: the RFM quintile boundaries of the last batch recompute, so a person's scores are
+# computed from their current counters at read time (a new buyer is scored at once). Four
+# boundaries per measure: a value above the k-th earns a score above k.
+rfm_cuts = Table(
+    "profile_rfm_cuts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("recency", Json, nullable=False),  # last order time, epoch microseconds
+    Column("frequency", Json, nullable=False),  # orders
+    Column("monetary", Json, nullable=False),  # spend, fen
+    Column("buyers", Integer, nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+)
