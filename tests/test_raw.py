@@ -44,3 +44,17 @@ def test_values_go_in_and_come_back_as_sqlalchemy_keeps_them(engine: Engine) -> 
 
 def test_row_shapes_follow_their_tables() -> None:
     assert list(CouponRow._fields) == [c.name for c in coupons.c]
+
+
+def test_json_scalars_read_back_as_values(engine: Engine) -> None:
+    """A JSON string, number or null (a profile trait such as a name) reads back as that
+    value on both backends: psycopg parses JSONB itself, SQLite keeps text."""
+    values = ["张三", 42, None, [1, "a"], True]
+    with engine.begin() as db:
+        ids = [db.execute(domain_events.insert().values(
+            name="J", person_id=1, channel="online", properties=v,
+            occurred_at=datetime(2026, 11, 11, tzinfo=UTC))).inserted_primary_key[0]
+            for v in values]
+        read = RawStatement("SELECT id, properties FROM domain_events WHERE name = 'J' "
+                            "ORDER BY id", result_json=(1,))
+        assert read.all(db, {}) == list(zip(ids, values, strict=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from datong.errors import Conflict, Invalid, NotFound
 from datong.identity import store
@@ -13,7 +13,8 @@ from datong.identity.changes import PersonChange, PersonListener
 from datong.identity.extract import Ident
 from datong.identity.graph import Graph
 from datong.identity.rules import Rules
-from datong.identity.tables import edges, identifiers, merge_involved, merges, persons
+from datong.identity.tables import edges, identifiers, merge_involved, merges
+from datong.store.raw import RawStatement
 from datong.store.types import utcnow
 
 
@@ -37,28 +38,32 @@ def find_person(*, db: Connection, rules: Rules, type: str, raw: str) -> int | N
     ident = parse_identifier(f"{type}:{raw}", rules)
     if ident.type in rules.scoped_types and ":" not in ident.value:
         return None
-    person = db.execute(select(identifiers.c.person_id).where(
-        identifiers.c.type == ident.type, identifiers.c.value == ident.value)).scalar()
-    return None if person is None else current_person(db=db, person_id=person)
+    found = _OWNER.one(db, {"type": ident.type, "value": ident.value})
+    if found is None or found[0] is None:
+        return None
+    return current_person(db=db, person_id=int(found[0]))
 
 
-_PERSON = select(persons.c.id, persons.c.merged_into).where(persons.c.id == bindparam("id"))
+# Single-person reads run on the driver's cursor (datong.store.raw): a counter lookup makes
+# several of them, and SQLAlchemy's work around each costs more than the statement.
+_OWNER = RawStatement("SELECT person_id FROM identifiers WHERE type = :type AND value = :value")
+_PERSON = RawStatement("SELECT id, merged_into FROM persons WHERE id = :id")
+_IDENTIFIERS = RawStatement(
+    "SELECT id, type, value, first_seen_at FROM identifiers WHERE person_id = :person "
+    "ORDER BY type, value", result_times=(3,))
 
 
 def current_person(*, db: Connection, person_id: int) -> int:
     """Follow `merged_into` to the surviving person."""
-    row = db.execute(_PERSON, {"id": person_id}).first()
+    row = _PERSON.one(db, {"id": person_id})
     if row is None:
         raise NotFound(f"no person {person_id}", field="person_id")
-    return int(row.merged_into) if row.merged_into is not None else int(row.id)
+    return int(row[1]) if row[1] is not None else int(row[0])
 
 
 def person_identifiers(*, db: Connection, person_id: int) -> list[dict[str, Any]]:
-    rows = db.execute(select(identifiers.c.id, identifiers.c.type, identifiers.c.value,
-                             identifiers.c.first_seen_at)
-                      .where(identifiers.c.person_id == person_id)
-                      .order_by(identifiers.c.type, identifiers.c.value)).mappings()
-    return [dict(r) for r in rows]
+    return [{"id": r[0], "type": r[1], "value": r[2], "first_seen_at": r[3]}
+            for r in _IDENTIFIERS.all(db, {"person": person_id})]
 
 
 def merge_history(*, db: Connection, person_id: int) -> list[dict[str, Any]]:

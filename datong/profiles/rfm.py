@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
 from datong.profiles.facts import Stats
 from datong.profiles.tables import rfm_cuts
+from datong.store.raw import RawStatement
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -83,12 +84,16 @@ def save_cuts(db: Connection, cuts: Cuts | None) -> None:
         db.execute(rfm_cuts.insert().values(id=1, **cuts._asdict()))
 
 
+_CUTS = RawStatement("SELECT recency, frequency, monetary, buyers, computed_at "
+                     "FROM profile_rfm_cuts WHERE id = 1", result_json=(0, 1, 2),
+                     result_times=(4,))
+
+
 def load_cuts(db: Connection) -> Cuts | None:
-    row = db.execute(select(rfm_cuts).where(rfm_cuts.c.id == 1)).mappings().first()
+    row = _CUTS.one(db, {})
     if row is None:
         return None
-    return Cuts(list(row["recency"]), list(row["frequency"]), list(row["monetary"]),
-                int(row["buyers"]), row["computed_at"])
+    return Cuts(list(row[0]), list(row[1]), list(row[2]), int(row[3]), row[4])
 
 
 def scores_of(s: Stats, cuts: Cuts | None) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from datong.ingest.tables import events, sources
 from datong.profiles import rfm, store
 from datong.profiles.facts import CHANNELS, COUNTER_COLUMNS, Stats
 from datong.profiles.rules import flat
-from datong.profiles.tables import stats, tags, traits
+from datong.store.raw import RawStatement
 from datong.store.types import utcnow
 
 MAX_LIMIT = 500
@@ -61,11 +61,22 @@ def computed(s: Stats, rfm: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+# The counter's lookup: each a short statement on the driver's cursor (datong.store.raw).
+_STATS = RawStatement(
+    f"SELECT {', '.join(COUNTER_COLUMNS)} FROM profile_stats WHERE person_id = :person",
+    result_times=[i for i, c in enumerate(COUNTER_COLUMNS) if c.endswith("_at")])
+_TRAITS = RawStatement(
+    "SELECT key, value FROM profile_traits WHERE person_id = :person ORDER BY key",
+    result_json=(1,))
+_TAGS = RawStatement(
+    "SELECT tag, source FROM profile_tags WHERE person_id = :person ORDER BY tag")
+
+
 def _stats_and_rfm(db: Connection, person: int) -> tuple[Stats, dict[str, Any] | None]:
     """The person's counters, store counts and RFM scores from the current counters against
     the last batch's quintile boundaries (three small queries)."""
-    row = db.execute(select(stats).where(stats.c.person_id == person)).mappings().first()
-    found = Stats(**{c: row[c] for c in COUNTER_COLUMNS}) if row is not None else Stats()
+    row = _STATS.one(db, {"person": person})
+    found = Stats(*row) if row is not None else Stats()
     found.stores = store.store_counts_of(db, person)
     return found, rfm.scores_of(found, rfm.load_cuts(db))
 
@@ -74,19 +85,17 @@ def get_profile(*, db: Connection, rules: Rules, key: str) -> dict[str, Any]:
     """Person id, identifiers, traits, computed traits and tags of the person `key` names."""
     asked, person = resolve_key(db=db, rules=rules, key=key)
     found, rfm = _stats_and_rfm(db, person)
-    trait_rows = db.execute(select(traits.c.key, traits.c.value)
-                            .where(traits.c.person_id == person).order_by(traits.c.key))
-    tag_rows = db.execute(select(tags.c.tag, tags.c.source)
-                          .where(tags.c.person_id == person).order_by(tags.c.tag))
+    trait_rows = _TRAITS.all(db, {"person": person})
+    tag_rows = _TAGS.all(db, {"person": person})
     return {
         "person_id": person,
         "merged_from": asked if asked != person else None,
         "identifiers": [{"type": i["type"], "value": i["value"],
                          "first_seen_at": i["first_seen_at"]}
                         for i in identity.person_identifiers(db=db, person_id=person)],
-        "traits": {r.key: r.value for r in trait_rows},
+        "traits": {key: value for key, value in trait_rows},
         "computed": computed(found, rfm or {}, utcnow()),
-        "tags": [{"tag": r.tag, "source": r.source} for r in tag_rows],
+        "tags": [{"tag": tag, "source": source} for tag, source in tag_rows],
     }
 
 

@@ -14,6 +14,7 @@ from datong.ingest.tables import events
 from datong.profiles.facts import COUNTER_COLUMNS, Stats, Trait
 from datong.profiles.tables import stats, store_counts, tags, traits
 from datong.store.database import bulk_insert, driver_value
+from datong.store.raw import RawStatement
 from datong.store.types import json_dumps
 from datong.store.upsert import bulk_upsert
 
@@ -55,10 +56,12 @@ def load_stats(db: Connection, person_ids: Iterable[int]) -> dict[int, Stats]:
     return found
 
 
+_STORE_COUNTS = RawStatement(
+    "SELECT store_code, orders, visits FROM profile_stores WHERE person_id = :person")
+
+
 def store_counts_of(db: Connection, person: int) -> dict[str, list[int]]:
-    rows = db.execute(select(store_counts.c.store_code, store_counts.c.orders,
-                             store_counts.c.visits).where(store_counts.c.person_id == person))
-    return {r.store_code: [r.orders, r.visits] for r in rows}
+    return {r[0]: [r[1], r[2]] for r in _STORE_COUNTS.all(db, {"person": person})}
 
 
 def load_traits(db: Connection, person_ids: Iterable[int]) -> dict[int, dict[str, Trait]]:

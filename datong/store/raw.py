@@ -59,6 +59,11 @@ class RawStatement:
         row = self.execute(db, params).fetchone()
         return None if row is None else self._row(db, row)
 
+    def all(self, db: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row (converted), read at once: the cursor is shared by the connection."""
+        rows = self.execute(db, params).fetchall()
+        return [self._row(db, row) for row in rows]
+
     def _value(self, name: str, value: Any, sqlite: bool) -> Any:
         if value is None:
             return None
@@ -75,8 +80,8 @@ class RawStatement:
         sqlite = db.dialect.name == "sqlite"
         for i in self.result_times:
             out[i] = _time(out[i], sqlite)
-        for i in self.result_json:
-            if isinstance(out[i], str | bytes):
+        for i in self.result_json:  # psycopg hands JSONB back parsed (a JSON string as str)
+            if sqlite and isinstance(out[i], str | bytes):
                 out[i] = orjson.loads(out[i])
         return tuple(out)
 
