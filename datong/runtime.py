@@ -12,6 +12,7 @@ from datong.auth.tokens import TokenCache
 from datong.ingest.log import EventHook
 from datong.ingest.sources import WriteKeyCache
 from datong.ingest.writer import GroupWriter
+from datong.offers.soldout import SoldOut
 from datong.outbox.service import Outbox
 from datong.pipeline import event_hooks, outbox
 from datong.settings import Settings
@@ -29,6 +30,7 @@ class Runtime:
     tokens: TokenCache
     commits: CommitQueue
     background: list[Any] = field(default_factory=list)
+    sold_out: SoldOut = field(default_factory=SoldOut)  # coupon templates, see its module
 
     @classmethod
     def build(cls, settings: Settings, *, hooks: list[EventHook] | None = None) -> Runtime:

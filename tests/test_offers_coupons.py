@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datong.auth.tokens import create_token
+from datong.errors import Conflict
+from datong.offers.soldout import SoldOut
 from tests.conftest import Cast, auth
 from tests.offers_helpers import claim, create_template, iso, make_persons, redeem_body
 
@@ -83,6 +85,39 @@ def test_claim_respects_per_person_limit_and_stock(client: TestClient, cast: Cas
     other = create_template(client, cast.marketer_token)
     unknown = claim(client, cast.marketer_token, other["id"], "phone:+8613900000999")
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "person"
+
+
+def test_a_sold_out_template_is_remembered_until_its_stock_is_raised(
+        client: TestClient, cast: Cast) -> None:
+    """A storm's refusals are answered from memory for a second; raising the stock through
+    the API makes the template claimable at once, and a retried claim with its idempotency
+    key still finds its coupon."""
+    tpl = create_template(client, cast.marketer_token, stock=1, per_person_limit=1)
+    a, b = make_persons(client, cast.app_key, 2)
+    first = claim(client, cast.marketer_token, tpl["id"], a, idempotency_key="k-a")
+    assert first.status_code == 201
+    for _ in range(2):  # found sold out, then refused from memory: the same answer
+        out = claim(client, cast.marketer_token, tpl["id"], b)
+        assert out.status_code == 409 and out.json()["error"]["code"] == "out_of_stock"
+    again = claim(client, cast.marketer_token, tpl["id"], a, idempotency_key="k-a")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    raised = client.patch(f"/api/v1/coupons/templates/{tpl['id']}",
+                          headers=auth(cast.marketer_token), json={"stock": 2})
+    assert raised.status_code == 200, raised.text
+    assert claim(client, cast.marketer_token, tpl["id"], b).status_code == 201
+
+
+def test_sold_out_memory_lasts_its_seconds() -> None:
+    now = [100.0]
+    memo = SoldOut(seconds=1.0, clock=lambda: now[0])
+    memo.check(7)  # nothing known: no refusal
+    memo.note(7)
+    with pytest.raises(Conflict) as refused:
+        memo.check(7)
+    assert refused.value.code == "out_of_stock"
+    memo.check(8)
+    now[0] += 1.5
+    memo.check(7)  # forgotten after its second: the database decides again
 
 
 def test_claim_idempotency_key_issues_once(client: TestClient, cast: Cast) -> None:

@@ -17,6 +17,7 @@ from datong.api.hotpaths import HotHandler
 from datong.api.responses import json_response
 from datong.auth.tokens import Principal
 from datong.bounds import Id, SmallId
+from datong.errors import Conflict
 from datong.offers import coupons, issuing, redemption, templates
 from datong.offers.access import require_manager
 from datong.offers.codes import qr_svg
@@ -94,8 +95,10 @@ def get_template(principal: CurrentPrincipal, runtime: RuntimeDep,
 def patch_template(principal: CurrentPrincipal, runtime: RuntimeDep, template_id: SmallId,
                    body: TemplateUpdate) -> dict[str, Any]:
     with write(runtime) as db:
-        return templates.update_template(db=db, principal=principal, template_id=template_id,
-                                         changes=body)
+        answer = templates.update_template(db=db, principal=principal,
+                                           template_id=template_id, changes=body)
+    runtime.sold_out.forget(template_id)  # a raised stock is claimable at once
+    return answer
 
 
 @router.get("/templates/{template_id}/versions")
@@ -116,10 +119,19 @@ async def post_claim(principal: CurrentPrincipal, runtime: RuntimeDep,
 
 async def claim_call(runtime: Runtime, principal: Principal, body: ClaimRequest
                      ) -> tuple[int, dict[str, Any]]:
+    remembered = body.idempotency_key is None  # a retried claim must find its coupon
+    if remembered:
+        runtime.sold_out.check(body.template_id)
     ctx = OffersContext.build(runtime.settings, runtime.outbox)
-    out = await runtime.commits.run(lambda db: issuing.claim(
-        db=db, ctx=ctx, principal=principal, template_id=body.template_id, person=body.person,
-        channel=body.channel, store=body.store, idempotency_key=body.idempotency_key))
+    try:
+        out = await runtime.commits.run(lambda db: issuing.claim(
+            db=db, ctx=ctx, principal=principal, template_id=body.template_id,
+            person=body.person, channel=body.channel, store=body.store,
+            idempotency_key=body.idempotency_key))
+    except Conflict as exc:
+        if remembered and exc.code == "out_of_stock":
+            runtime.sold_out.note(body.template_id)
+        raise
     return (201 if out["created"] else 200), out
 
 

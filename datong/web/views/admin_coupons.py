@@ -108,11 +108,15 @@ def _changes(stock: str, limit: str, status: str) -> TemplateUpdate:
 def post_edit(request: Request, user: PostAdmin, template_id: SmallId, stock: Short = "",
               per_person_limit: Short = "", status: Short = "") -> RedirectResponse:
     """Stock (raised or lowered, never below what was issued), status and per-person limit."""
-    return act(request, BACK, lambda db: templates.update_template(
-        db=db, principal=user.principal, template_id=template_id,
-        changes=_changes(stock, per_person_limit, status)),
-        lambda t, r: t("admin.template_saved", name=r["name"],
-                       status=t(f"tplstatus.{r['status']}")))
+    def action(db: Any) -> dict[str, Any]:
+        answer = templates.update_template(db=db, principal=user.principal,
+                                           template_id=template_id,
+                                           changes=_changes(stock, per_person_limit, status))
+        request.app.state.runtime.sold_out.forget(template_id)
+        return answer
+
+    return act(request, BACK, action, lambda t, r: t(
+        "admin.template_saved", name=r["name"], status=t(f"tplstatus.{r['status']}")))
 
 
 @router.post("/coupons/{template_id}/issue")
