@@ -7,9 +7,10 @@ online source (app) and an offline source (POS), each with its write key.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -126,6 +127,25 @@ def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
     """The ASGI app over real HTTP semantics (in process), lifespan started."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+ClientFor = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client_for(settings: Settings, engine: Engine) -> Iterator[ClientFor]:
+    """Clients over apps whose settings differ from the test's by these options (all on the
+    test's store), closed at the end."""
+    opened: list[TestClient] = []
+
+    def make(**options: Any) -> TestClient:
+        client = TestClient(create_app(settings.model_copy(update=options)))
+        opened.append(client.__enter__())
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
 
 
 def auth(token: str) -> dict[str, str]:

@@ -3,36 +3,16 @@ order, both rewarded; self-referral, shared identifiers and caps refused."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from datong.app import create_app
 from datong.identity.service import find_person
 from datong.pipeline import outbox
 from datong.settings import Settings
-from tests.conftest import Cast, auth
+from tests.conftest import Cast, ClientFor, auth
 from tests.offers_helpers import create_template, make_persons
-
-ClientFor = Callable[..., TestClient]
-
-
-@pytest.fixture
-def client_for(settings: Settings, engine: Engine) -> Iterator[ClientFor]:
-    """A client over an app whose settings carry these referral options."""
-    opened: list[TestClient] = []
-
-    def make(**options: Any) -> TestClient:
-        client = TestClient(create_app(settings.model_copy(update=options)))
-        opened.append(client.__enter__())
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def _rewards(client: TestClient, cast: Cast) -> None:

@@ -4,36 +4,16 @@ total cap per inviter; the share code's QR code."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 import segno
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from datong.app import create_app
-from datong.settings import Settings
-from tests.conftest import Cast, auth
+from tests.conftest import Cast, ClientFor, auth
 from tests.loyalty_helpers import order, track
 from tests.offers_helpers import create_template, make_persons
 
-ClientFor = Callable[..., TestClient]
 REWARDS = {"referral_inviter_template": 1, "referral_invitee_template": 2}
-
-
-@pytest.fixture
-def client_for(settings: Settings, engine: Engine) -> Iterator[ClientFor]:
-    opened: list[TestClient] = []
-
-    def make(**options: Any) -> TestClient:
-        client = TestClient(create_app(settings.model_copy(update=options)))
-        opened.append(client.__enter__())
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def _templates(client: TestClient, cast: Cast) -> None:
