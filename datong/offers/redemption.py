@@ -188,14 +188,25 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
         # The order's stacking guard decides stacking (no separate read): it is the lock.
         assess(db, row, terms, amount=order_amount, channel=channel, store=store,
                order_id=order_id, now=now, check_order=False)
-        _hold_order(db, order_id, exclusive=not terms.stacks, terms=terms)
-        redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
-                                actor(principal), now)
-        recorded = True
-        won = _REDEEM.execute(db, {"coupon": row.id, "redemption": redemption_id})
-        if won.rowcount != 1:
-            raise Conflict("this coupon has just been redeemed by another request",
-                           code="already_redeemed")
+        if db.dialect.name == "postgresql":
+            held, made, won_id = _redeem_at_once(db, row.id, idempotency_key, fingerprint,
+                                                 answer, where, actor(principal), now, terms)
+            if not held:
+                raise Conflict(_stacking_message(terms), code="does_not_stack")
+            if made is None:
+                raise Conflict("this idempotency key was used for another redemption",
+                               code="idempotency_key_reused", field="idempotency_key")
+            redemption_id, recorded = made, True
+            if won_id is None:
+                raise _lost_race()
+        else:
+            _hold_order(db, order_id, exclusive=not terms.stacks, terms=terms)
+            redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
+                                    actor(principal), now)
+            recorded = True
+            won = _REDEEM.execute(db, {"coupon": row.id, "redemption": redemption_id})
+            if won.rowcount != 1:
+                raise _lost_race()
     except Conflict:
         # Our own retry may have won — unless the redemption row is ours, written just now.
         again = None if recorded else _replay(db, idempotency_key, fingerprint)
@@ -218,6 +229,58 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
 _REDEEM = RawStatement("""
     UPDATE coupons SET status = 'redeemed', redemption_id = :redemption
     WHERE id = :coupon AND status = 'issued'""")
+
+
+def _lost_race() -> Conflict:
+    return Conflict("this coupon has just been redeemed by another request",
+                    code="already_redeemed")
+
+
+# PostgreSQL: the stacking guard, the redemption record and the conditional update in one
+# statement (data-modifying CTEs), one round trip instead of three. Each part runs only when
+# the one before it wrote a row; the answer says how far it got, and a refusal rolls back the
+# unit's savepoint as before. The update waits on the coupon's row lock and re-checks
+# `status = 'issued'` exactly as the plain statement does.
+_AT_ONCE = RawStatement("""
+    WITH hold AS (
+        INSERT INTO coupon_orders (order_id, exclusive, coupons)
+        VALUES (:order_id, :exclusive, 1)
+        ON CONFLICT (order_id) DO UPDATE
+        SET coupons = coupon_orders.coupons + 1, exclusive = excluded.exclusive
+        WHERE coupon_orders.coupons = 0
+            OR (NOT coupon_orders.exclusive AND NOT excluded.exclusive)
+        RETURNING coupons),
+    rec AS (
+        INSERT INTO coupon_redemptions (coupon_id, idempotency_key, fingerprint, order_id,
+            order_amount, discount, channel, store_id, actor, status, redeemed_at, response)
+        SELECT :coupon_id, :idempotency_key, :fingerprint, :order_id, :order_amount,
+            :discount, :channel, :store_id, :actor, 'redeemed', :redeemed_at, :response
+        WHERE EXISTS (SELECT 1 FROM hold)
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING id),
+    won AS (
+        UPDATE coupons SET status = 'redeemed', redemption_id = rec.id FROM rec
+        WHERE coupons.id = :coupon_id AND coupons.status = 'issued'
+        RETURNING coupons.id)
+    SELECT (SELECT count(*) FROM hold), (SELECT id FROM rec), (SELECT id FROM won)""",
+    json=("response",), times=("redeemed_at",))
+
+
+def _redeem_at_once(db: Connection, coupon_id: int, key: str, fingerprint: str,
+                    answer: dict[str, Any], where: int | None, who: str, now: datetime,
+                    terms: Terms) -> tuple[int, int | None, int | None]:
+    """(the order's coupons after the guard or 0 when it refused, the new redemption's id or
+    None when the key is taken, the coupon's id or None when another request redeemed it)."""
+    found = _AT_ONCE.one(db, {
+        "order_id": answer["order_id"], "exclusive": not terms.stacks,
+        "coupon_id": coupon_id, "idempotency_key": key, "fingerprint": fingerprint,
+        "order_amount": answer["order_amount"], "discount": answer["discount"],
+        "channel": answer["channel"], "store_id": where, "actor": who, "redeemed_at": now,
+        "response": answer,
+    })
+    assert found is not None  # a SELECT of three scalars always answers one row
+    held, made, won = found
+    return int(held), None if made is None else int(made), None if won is None else int(won)
 
 
 def _fingerprint(coupon_id: int, order_id: str, amount: int, channel: str,
