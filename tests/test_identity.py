@@ -12,7 +12,7 @@ from datong.identity import service
 from datong.identity.rules import RuleOverride
 from datong.identity.tables import conflicts, identifiers, merges
 from datong.settings import Settings
-from tests.conftest import Cast
+from tests.conftest import Cast, ClientFor
 
 
 def send(client: TestClient, key: str, *messages: dict[str, Any]) -> dict[str, Any]:
@@ -151,6 +151,30 @@ def test_a_configured_shared_device_never_links(
     first = person_of(engine, custom, "phone:13811112222")
     second = person_of(engine, custom, "phone:13933334444")
     assert first is not None and second is not None and first != second
+
+
+def test_a_type_the_deployment_adds_is_read_from_traits(
+    settings: Settings, engine: Engine, cast: Cast, client_for: ClientFor
+) -> None:
+    """A brand's own card (`loyalty_card`, added in DATONG_IDENTITY_RULES) joins two devices
+    that carry it as a trait, and its rule (at most one per person) holds."""
+    card = {"loyalty_card": RuleOverride(priority=2, max_per_person=1)}
+    custom = settings.model_copy(update={"identity_rules": card})
+    send(client_for(identity_rules=card), cast.app_key,
+         {"type": "identify", "anonymousId": "dev-1", "timestamp": t(0),
+          "traits": {"loyalty_card": "LC-0001", "name": "李雷"}},
+         {"type": "identify", "anonymousId": "dev-2", "timestamp": t(1),
+          "context": {"traits": {"Loyalty_Card": "LC-0001"}}},
+         {"type": "identify", "anonymousId": "dev-1", "timestamp": t(2),
+          "traits": {"loyalty_card": "LC-0002"}})
+    person = person_of(engine, custom, "loyalty_card:LC-0001")
+    assert person is not None
+    assert person_of(engine, custom, "device_id:dev-2") == person
+    assert person_of(engine, custom, "loyalty_card:LC-0002") != person  # one card each
+    with engine.connect() as conn:
+        logged = conn.execute(select(conflicts.c.reason)).scalars().all()
+    # the weaker identifier of that message (the device) was dropped, and the reason logged
+    assert len(logged) == 1 and "loyalty_card" in logged[0]
 
 
 def test_one_message_merges_no_more_persons_than_the_cap(

@@ -44,8 +44,8 @@ def _app_scope(event: dict[str, Any], traits: dict[str, Any]) -> str:
 SHARED_DEVICE = "shared_device"  # a candidate that is recorded as blocked, never linked
 
 
-def _candidates(event: dict[str, Any], user_id_type: str, shared: frozenset[str]
-                ) -> list[tuple[str, object]]:
+def _candidates(event: dict[str, Any], user_id_type: str, shared: frozenset[str],
+                custom: frozenset[str]) -> list[tuple[str, object]]:
     # Written out without comprehensions: this runs for every ingested event.
     found: list[tuple[str, object]] = [
         (user_id_type, event.get("user_id")), ("device_id", event.get("anonymous_id"))]
@@ -61,7 +61,10 @@ def _candidates(event: dict[str, Any], user_id_type: str, shared: frozenset[str]
     for source in (context.get("traits"), event.get("traits")):
         if isinstance(source, dict):
             for key, value in source.items():
-                type_ = TRAIT_KEYS.get(key.lower())
+                lowered = key.lower()
+                type_ = TRAIT_KEYS.get(lowered)
+                if type_ is None and lowered in custom:  # a type the deployment added
+                    type_ = lowered
                 if type_ is not None:
                     found.append((type_, value))
     props = event.get("properties")
@@ -79,7 +82,8 @@ def extract(event: dict[str, Any], rules: Rules, user_id_type: str = "user_id") 
     linkable: set[Ident] = set()
     blocked: set[Ident] = set()
     known = rules.by_type
-    for type_, raw in _candidates(event, user_id_type, rules.shared_device_types):
+    for type_, raw in _candidates(event, user_id_type, rules.shared_device_types,
+                                  rules.custom_types):
         if raw is None:
             continue
         if type_ not in known:

@@ -65,6 +65,8 @@ class Rules:
     # `context.device.type` of devices many customers use (a till, a store kiosk): their
     # `context.device.id` is recorded as blocked and never links anyone.
     shared_device_types: frozenset[str] = SHARED_DEVICE_TYPES
+    # Types a deployment added (not among the defaults): a trait of the same name carries one.
+    custom_types: frozenset[str] = frozenset()
     # Normalised values already computed: the same devices, users and phones come back in
     # every batch, and parsing a phone number costs tens of microseconds.
     _memo: dict[tuple[str, str | int], str | None] = field(
@@ -167,4 +169,5 @@ def build_rules(
         )
     key = hashlib.sha256(b"datong-identity:" + secret_key.encode()).digest()
     return Rules(by_type, merge_cap=merge_cap, phone_region=phone_region, hash_key=key,
-                 shared_device_types=frozenset(t.casefold() for t in shared_device_types))
+                 shared_device_types=frozenset(t.casefold() for t in shared_device_types),
+                 custom_types=frozenset(set(by_type) - set(DEFAULTS)))
