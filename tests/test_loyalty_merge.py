@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from tests.conftest import Cast, auth
 from tests.loyalty_helpers import check_books, enrol, order, track
@@ -141,40 +141,3 @@ def test_a_merge_repays_one_members_debt_from_the_others_points(
     assert (kept["points"]["balance"], kept["points"]["debt"]) == (1800, 0)
     check_books(engine)
 
-
-def test_regrouping_never_leaves_a_person_with_two_members(
-        client: TestClient, cast: Cast, engine: Engine) -> None:
-    """Links and unlinks among three members: after every step each person has one active
-    member, and each phone finds the member of the person it now belongs to (the ledger
-    state machine checks the same over random sequences, where it found a regrouping that
-    left two members on one person)."""
-    phones = [A, B, "13700001111"]
-    for phone in phones:
-        enrol(client, cast.admin_token, phone)
-    admin = auth(cast.admin_token)
-    accounts = iter(range(100))
-
-    def link(a: int, b: int) -> None:
-        account = f"acct-{next(accounts)}"
-        track(client, cast.app_key, *[
-            {"event": "Signed In", "userId": account,
-             "context": {"traits": {"phone": phones[i]}}} for i in (a, b)])
-
-    def unlink(who: int) -> None:
-        person = _get(client, cast, phones[who])["person_id"]
-        client.post(f"/api/v1/profiles/{person}/unmerge", headers=admin,
-                    json={"identifier": f"phone:{phones[who]}"})
-
-    for step in (lambda: link(1, 2), lambda: unlink(2), lambda: link(1, 2), lambda: unlink(1),
-                 lambda: link(0, 1), lambda: link(1, 0)):
-        step()
-        with engine.connect() as db:
-            doubled = db.execute(text(
-                "SELECT person_id FROM loyalty_members WHERE status = 'active' "
-                "GROUP BY person_id HAVING COUNT(*) > 1")).all()
-        assert not doubled
-        for phone in phones:  # each phone finds the member of the person it belongs to
-            member = _get(client, cast, phone)
-            profile = client.get(f"/api/v1/profiles/phone:{phone}", headers=admin).json()
-            assert member["person_id"] == profile["person_id"]
-    check_books(engine)

@@ -188,25 +188,20 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
         # The order's stacking guard decides stacking (no separate read): it is the lock.
         assess(db, row, terms, amount=order_amount, channel=channel, store=store,
                order_id=order_id, now=now, check_order=False)
-        if db.dialect.name == "postgresql":
-            held, made, won_id = _redeem_at_once(db, row.id, idempotency_key, fingerprint,
-                                                 answer, where, actor(principal), now, terms)
-            if not held:
-                raise Conflict(_stacking_message(terms), code="does_not_stack")
-            if made is None:
-                raise Conflict("this idempotency key was used for another redemption",
-                               code="idempotency_key_reused", field="idempotency_key")
-            redemption_id, recorded = made, True
-            if won_id is None:
-                raise _lost_race()
-        else:
-            _hold_order(db, order_id, exclusive=not terms.stacks, terms=terms)
-            redemption_id = _record(db, row.id, idempotency_key, fingerprint, answer, where,
-                                    actor(principal), now)
-            recorded = True
-            won = _REDEEM.execute(db, {"coupon": row.id, "redemption": redemption_id})
-            if won.rowcount != 1:
-                raise _lost_race()
+        held, made, won = _write(db, {
+            "order_id": order_id, "exclusive": not terms.stacks, "coupon_id": row.id,
+            "idempotency_key": idempotency_key, "fingerprint": fingerprint,
+            "order_amount": order_amount, "discount": off, "channel": channel,
+            "store_id": where, "actor": actor(principal), "redeemed_at": now,
+            "response": answer})
+        if not held:
+            raise Conflict(_stacking_message(terms), code="does_not_stack")
+        if made is None:  # the key is another request's: answered below if it is ours
+            raise _key_taken()
+        redemption_id, recorded = made, True
+        if not won:
+            raise Conflict("this coupon has just been redeemed by another request",
+                           code="already_redeemed")
     except Conflict:
         # Our own retry may have won — unless the redemption row is ours, written just now.
         again = None if recorded else _replay(db, idempotency_key, fingerprint)
@@ -226,63 +221,6 @@ def redeem(*, db: Connection, ctx: OffersContext, principal: Principal,
     return {**answer, "redemption_id": redemption_id, "replayed": False}
 
 
-_REDEEM = RawStatement("""
-    UPDATE coupons SET status = 'redeemed', redemption_id = :redemption
-    WHERE id = :coupon AND status = 'issued'""")
-
-
-def _lost_race() -> Conflict:
-    return Conflict("this coupon has just been redeemed by another request",
-                    code="already_redeemed")
-
-
-# PostgreSQL: the stacking guard, the redemption record and the conditional update in one
-# statement (data-modifying CTEs), one round trip instead of three. Each part runs only when
-# the one before it wrote a row; the answer says how far it got, and a refusal rolls back the
-# unit's savepoint as before. The update waits on the coupon's row lock and re-checks
-# `status = 'issued'` exactly as the plain statement does.
-_AT_ONCE = RawStatement("""
-    WITH hold AS (
-        INSERT INTO coupon_orders (order_id, exclusive, coupons)
-        VALUES (:order_id, :exclusive, 1)
-        ON CONFLICT (order_id) DO UPDATE
-        SET coupons = coupon_orders.coupons + 1, exclusive = excluded.exclusive
-        WHERE coupon_orders.coupons = 0
-            OR (NOT coupon_orders.exclusive AND NOT excluded.exclusive)
-        RETURNING coupons),
-    rec AS (
-        INSERT INTO coupon_redemptions (coupon_id, idempotency_key, fingerprint, order_id,
-            order_amount, discount, channel, store_id, actor, status, redeemed_at, response)
-        SELECT :coupon_id, :idempotency_key, :fingerprint, :order_id, :order_amount,
-            :discount, :channel, :store_id, :actor, 'redeemed', :redeemed_at, :response
-        WHERE EXISTS (SELECT 1 FROM hold)
-        ON CONFLICT (idempotency_key) DO NOTHING
-        RETURNING id),
-    won AS (
-        UPDATE coupons SET status = 'redeemed', redemption_id = rec.id FROM rec
-        WHERE coupons.id = :coupon_id AND coupons.status = 'issued'
-        RETURNING coupons.id)
-    SELECT (SELECT count(*) FROM hold), (SELECT id FROM rec), (SELECT id FROM won)""",
-    json=("response",), times=("redeemed_at",))
-
-
-def _redeem_at_once(db: Connection, coupon_id: int, key: str, fingerprint: str,
-                    answer: dict[str, Any], where: int | None, who: str, now: datetime,
-                    terms: Terms) -> tuple[int, int | None, int | None]:
-    """(the order's coupons after the guard or 0 when it refused, the new redemption's id or
-    None when the key is taken, the coupon's id or None when another request redeemed it)."""
-    found = _AT_ONCE.one(db, {
-        "order_id": answer["order_id"], "exclusive": not terms.stacks,
-        "coupon_id": coupon_id, "idempotency_key": key, "fingerprint": fingerprint,
-        "order_amount": answer["order_amount"], "discount": answer["discount"],
-        "channel": answer["channel"], "store_id": where, "actor": who, "redeemed_at": now,
-        "response": answer,
-    })
-    assert found is not None  # a SELECT of three scalars always answers one row
-    held, made, won = found
-    return int(held), None if made is None else int(made), None if won is None else int(won)
-
-
 def _fingerprint(coupon_id: int, order_id: str, amount: int, channel: str,
                  store: int | None) -> str:
     text = f"{coupon_id}|{order_id}|{amount}|{channel}|{store}"
@@ -299,47 +237,70 @@ def _replay(db: Connection, key: str, fingerprint: str) -> dict[str, Any] | None
     if found is None:
         return None
     if found.fingerprint != fingerprint:
-        raise Conflict("this idempotency key was used for another redemption",
-                       code="idempotency_key_reused", field="idempotency_key")
+        raise _key_taken()
     return {**found.response, "redemption_id": found.id, "replayed": True}
 
 
-# Counts the coupon on its order unless the order's coupons and this one do not stack.
+def _key_taken() -> Conflict:
+    return Conflict("this idempotency key was used for another redemption",
+                    code="idempotency_key_reused", field="idempotency_key")
+
+
+# The redemption's writes, each only when the one before it wrote a row:
+# - the order's stacking guard counts the coupon on its order unless the order's coupons and
+#   this one do not stack;
+# - the redemption record, written before the coupon's conditional update (a losing attempt
+#   rolls it back with the rest); the key is unique, so a concurrent holder of the same key
+#   makes it wait and then insert nothing (no error that would spoil the transaction);
+# - the conditional update itself (`status = 'issued'`, re-checked after a row-lock wait).
 _HOLD = RawStatement("""
     INSERT INTO coupon_orders (order_id, exclusive, coupons) VALUES (:order_id, :exclusive, 1)
     ON CONFLICT (order_id) DO UPDATE
     SET coupons = coupon_orders.coupons + 1, exclusive = excluded.exclusive
     WHERE coupon_orders.coupons = 0 OR (NOT coupon_orders.exclusive AND NOT excluded.exclusive)
     RETURNING coupons""")
-
-
-def _hold_order(db: Connection, order_id: str, *, exclusive: bool, terms: Terms) -> None:
-    if _HOLD.one(db, {"order_id": order_id, "exclusive": exclusive}) is None:
-        raise Conflict(_stacking_message(terms), code="does_not_stack")
-
-
-_RECORD = RawStatement("""
-    INSERT INTO coupon_redemptions (coupon_id, idempotency_key, fingerprint, order_id,
-        order_amount, discount, channel, store_id, actor, status, redeemed_at, response)
+_RECORD_VALUES = """(coupon_id, idempotency_key, fingerprint, order_id, order_amount,
+        discount, channel, store_id, actor, status, redeemed_at, response)"""
+_RECORD = RawStatement(f"""
+    INSERT INTO coupon_redemptions {_RECORD_VALUES}
     VALUES (:coupon_id, :idempotency_key, :fingerprint, :order_id, :order_amount, :discount,
         :channel, :store_id, :actor, 'redeemed', :redeemed_at, :response)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id""", json=("response",), times=("redeemed_at",))
+_REDEEM = RawStatement("""
+    UPDATE coupons SET status = 'redeemed', redemption_id = :redemption
+    WHERE id = :coupon AND status = 'issued'""")
+# PostgreSQL runs the three as one statement (data-modifying CTEs): one round trip, not three.
+_AT_ONCE = RawStatement(f"""
+    WITH hold AS ({_HOLD.sql}),
+    rec AS (
+        INSERT INTO coupon_redemptions {_RECORD_VALUES}
+        SELECT :coupon_id, :idempotency_key, :fingerprint, :order_id, :order_amount,
+            :discount, :channel, :store_id, :actor, 'redeemed', :redeemed_at, :response
+        WHERE EXISTS (SELECT 1 FROM hold)
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING id),
+    won AS (
+        UPDATE coupons SET status = 'redeemed', redemption_id = rec.id FROM rec
+        WHERE coupons.id = :coupon_id AND coupons.status = 'issued'
+        RETURNING coupons.id)
+    SELECT (SELECT count(*) FROM hold), (SELECT id FROM rec), (SELECT id FROM won)""",
+    json=("response",), times=("redeemed_at",))
 
 
-def _record(db: Connection, coupon_id: int, key: str, fingerprint: str,
-            answer: dict[str, Any], where: int | None, who: str, now: datetime) -> int:
-    """The redemption row, written before the coupon's conditional update (a losing attempt
-    rolls it back with the rest). The key is unique: a concurrent holder of the same key
-    makes this wait for it and then insert nothing (no error that would spoil the
-    transaction), so the caller can answer that first redemption."""
-    new = _RECORD.one(db, {
-        "coupon_id": coupon_id, "idempotency_key": key, "fingerprint": fingerprint,
-        "order_id": answer["order_id"], "order_amount": answer["order_amount"],
-        "discount": answer["discount"], "channel": answer["channel"], "store_id": where,
-        "actor": who, "redeemed_at": now, "response": answer,
-    })
-    if new is None:
-        raise Conflict("this idempotency key was used for another redemption",
-                       code="idempotency_key_reused", field="idempotency_key")
-    return int(new[0])
+def _write(db: Connection, values: dict[str, Any]) -> tuple[bool, int | None, bool]:
+    """(the order's guard let the coupon on, the new redemption's id or None when the key is
+    taken, the coupon went from issued to redeemed): the writes stop at the first that
+    wrote nothing."""
+    if db.dialect.name == "postgresql":
+        found = _AT_ONCE.one(db, values)
+        assert found is not None  # a SELECT of three scalars answers one row
+        held, made, won = found
+        return bool(held), None if made is None else int(made), won is not None
+    if _HOLD.one(db, values) is None:
+        return False, None, False
+    made = _RECORD.one(db, values)
+    if made is None:
+        return True, None, False
+    won = _REDEEM.execute(db, {"coupon": values["coupon_id"], "redemption": made[0]})
+    return True, int(made[0]), won.rowcount == 1

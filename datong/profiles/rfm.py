@@ -11,7 +11,7 @@ against the population of the last batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -20,8 +20,7 @@ from sqlalchemy import Connection, delete
 from datong.profiles.facts import Stats
 from datong.profiles.tables import rfm_cuts
 from datong.store.raw import RawStatement
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from datong.store.types import epoch_micros, utcnow
 
 
 class Cuts(NamedTuple):
@@ -36,11 +35,8 @@ def measures(s: Stats) -> tuple[int, int, int] | None:
     """(last order in epoch µs, orders, spend in fen), or None for a person with no order."""
     if s.last_order_at is None:
         return None
-    recency = (s.last_order_at - EPOCH) // _MICROSECOND
-    return (recency, s.online_orders + s.offline_orders, s.online_spend + s.offline_spend)
-
-
-_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH
+    return (epoch_micros(s.last_order_at), s.online_orders + s.offline_orders,
+            s.online_spend + s.offline_spend)
 
 
 def quintiles(values: np.ndarray) -> np.ndarray:
@@ -74,7 +70,7 @@ def batch(found: dict[int, Stats]) -> tuple[dict[int, tuple[int, int, int]], Cut
     scores = {p: (int(scored[0][i]), int(scored[1][i]), int(scored[2][i]))
               for i, p in enumerate(buyers)}
     cuts = Cuts(boundaries(columns[0]), boundaries(columns[1]), boundaries(columns[2]),
-                buyers=len(buyers), computed_at=datetime.now(UTC))
+                buyers=len(buyers), computed_at=utcnow())
     return scores, cuts
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
@@ -17,10 +17,9 @@ from datong.profiles import rfm, store
 from datong.profiles.facts import CHANNELS, COUNTER_COLUMNS, Stats
 from datong.profiles.rules import flat
 from datong.store.raw import RawStatement
-from datong.store.types import utcnow
+from datong.store.types import EPOCH, epoch_micros, utcnow
 
 MAX_LIMIT = 500
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def resolve_key(*, db: Connection, rules: Rules, key: str) -> tuple[int, int]:
@@ -140,5 +139,5 @@ def timeline(*, db: Connection, person_id: int, cursor: str | None, limit: int
 
 
 def _next_cursor(row: dict[str, Any]) -> str:
-    micros = (row["timestamp"] - EPOCH) // timedelta(microseconds=1)
+    micros = epoch_micros(row["timestamp"])
     return f"{micros}_{row['id']}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -42,6 +42,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 def json_dumps(value: Any) -> str:
     """JSON text for the state store: UTF-8 kept readable, fast."""
     return orjson.dumps(value).decode()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def epoch_micros(when: datetime) -> int:
+    """Microseconds since 1970-01-01 UTC, exactly (no float on the way)."""
+    return (when - EPOCH) // _MICROSECOND
 
 
 def utcnow() -> datetime:
