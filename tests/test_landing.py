@@ -6,7 +6,6 @@ DATONG_APP_LINK_BASE both hand over to the retailer's app."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from datong.app import create_app
 from datong.landing.throttle import EnrolLimits
 from datong.loyalty import codes
 from datong.offers.codes import check_char
@@ -23,26 +21,21 @@ from datong.profiles.tables import traits
 from datong.settings import Settings
 from datong.staff.service import create_staff
 from datong.store.types import utcnow
-from tests.conftest import Cast, auth
+from tests.conftest import Cast, ClientFor, auth
 from tests.offers_helpers import create_template, make_persons
 
-ClientFor = Callable[..., TestClient]
 MEMBER_NO = re.compile(r'data-member-no>(M\d{9})<')
 
 
 @pytest.fixture
-def client_for(settings: Settings, engine: Engine) -> Iterator[ClientFor]:
-    opened: list[TestClient] = []
-
+def client_for(client_for: ClientFor) -> ClientFor:
+    """conftest's clients, which here show a redirect instead of following it."""
     def make(**options: Any) -> TestClient:
-        client = TestClient(create_app(settings.model_copy(update=options)),
-                            follow_redirects=False)
-        opened.append(client.__enter__())
+        client = client_for(**options)
+        client.follow_redirects = False
         return client
 
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
+    return make
 
 
 def _token(client: TestClient, cast: Cast, engine: Engine) -> str:
