@@ -37,6 +37,9 @@ from datong.settings import Settings
 from tests.loyalty_helpers import check_books
 
 _phones = itertools.count(10_000_000)
+# Message ids in the order sent: identity breaks ties between equal event times by
+# messageId, so random ids would make a replayed example resolve differently.
+_messages = itertools.count()
 
 
 def _phone() -> str:
@@ -74,7 +77,7 @@ def test_ledger_invariants_hold_under_random_operations(engine: Engine, settings
                    "timestamp": when, "original_timestamp": when,
                    "sent_at": None, "received_at": self.clock, "properties": props,
                    "traits": None, "context": {"traits": traits}, "extra": None,
-                   "message_id": uuid.uuid4().hex}
+                   "message_id": f"m{next(_messages):012d}"}
             with engine.begin() as db:
                 row["source_id"] = system_source_id(db)
                 log.append(db=db, rows=[row], hooks=hooks)
